@@ -1,0 +1,3 @@
+// Placeholder until the hook lands.
+process.stderr.write("actk-hook: not implemented yet\n");
+process.exitCode = 1;

@@ -1,0 +1,59 @@
+/**
+ * Per-invocation state shared by commands: the host root, the config and the
+ * initialised plugins, each created on first use so `actk --help` touches nothing.
+ */
+import type { Logger } from "../core/log.js";
+import { createLogger } from "../core/log.js";
+import { PluginType, type InitializedPlugins } from "../core/registry.js";
+import { HostRoot } from "../host/host-root.js";
+import { loadConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/types.js";
+import { createRegistry } from "../plugins.js";
+import type { Vendor } from "../vendors/vendor.js";
+import type { OptionValues } from "./command.js";
+
+export class CliContext {
+  private _host?: HostRoot;
+  private _config?: LoadedConfig;
+  private _plugins?: InitializedPlugins;
+  readonly logger: Logger;
+
+  constructor(readonly global: OptionValues, readonly env: NodeJS.ProcessEnv = process.env) {
+    this.logger = createLogger({ level: global.debug ? "debug" : global.quiet ? "error" : "info" });
+  }
+
+  get host(): HostRoot {
+    this._host ??= HostRoot.fromEnvironment(this.global["host-root"] as string | undefined, this.env);
+    return this._host;
+  }
+
+  get loadedConfig(): LoadedConfig {
+    this._config ??= loadConfig({
+      file: this.global["config-file"] as string | undefined,
+      env: this.env,
+    });
+    return this._config;
+  }
+
+  get plugins(): InitializedPlugins {
+    if (!this._plugins) {
+      const cfg = this.loadedConfig.config;
+      this._plugins = createRegistry(this.host).init({
+        logger: this.logger,
+        configFor: (reg) => {
+          const section = cfg.plugins[`${reg.type.split(".")[1]}.${reg.id}`];
+          return section && typeof reg.config === "object" ? { ...(reg.config as object), ...section } : reg.config;
+        },
+      });
+    }
+    return this._plugins;
+  }
+
+  /** Vendors that initialised, optionally limited to ids ("all" or a list). */
+  vendors(select?: string | string[]): Vendor[] {
+    const all = this.plugins.all<Vendor>(PluginType.vendor);
+    if (!select || select === "all") return all;
+    const ids = Array.isArray(select) ? select : select.split(",");
+    return all.filter((v) => ids.includes(v.id));
+  }
+}
