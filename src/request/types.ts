@@ -41,6 +41,11 @@ export interface RequestParseResult {
   requests: DeviceRequest[];
   /** One message per malformed value, naming the variable and the bad part. */
   errors: string[];
+  /**
+   * Decisions that produced no request (NVIDIA_VISIBLE_DEVICES=void, an env request ignored in an
+   * unprivileged container …), one sentence each, for `actk explain`'s human output.
+   */
+  notes?: string[];
 }
 
 /** Env entries to a map with "last value wins" for repeated keys. */
