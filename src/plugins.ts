@@ -8,6 +8,7 @@ import { nvidiaPlugin } from "./vendors/nvidia/index.js";
 import { ascendPlugin } from "./vendors/ascend/index.js";
 import { amdPlugin } from "./vendors/amd/index.js";
 import { enginePlugins } from "./engines/index.js";
+import { builtinDoctorPlugins } from "./doctor/builtin.js";
 
 export function createRegistry(host: HostRoot): Registry {
   const registry = new Registry();
@@ -16,5 +17,6 @@ export function createRegistry(host: HostRoot): Registry {
   registry.register(ascendPlugin);
   registry.register(amdPlugin);
   for (const e of enginePlugins) registry.register(e);
+  for (const d of builtinDoctorPlugins) registry.register(d);
   return registry;
 }

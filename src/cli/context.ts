@@ -2,6 +2,7 @@
  * Per-invocation state shared by commands: the host root, the config and the
  * initialised plugins, each created on first use so `actk --help` touches nothing.
  */
+import { ActkError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createLogger } from "../core/log.js";
 import { PluginType, type InitializedPlugins } from "../core/registry.js";
@@ -33,6 +34,20 @@ export class CliContext {
       env: this.env,
     });
     return this._config;
+  }
+
+  /**
+   * For commands that must work with a broken config (doctor): load it, and on
+   * failure continue with `fallback` and return the error message.
+   */
+  loadConfigOrFallback(fallback: () => LoadedConfig): string | undefined {
+    try {
+      void this.loadedConfig;
+      return undefined;
+    } catch (e) {
+      this._config = fallback();
+      return e instanceof ActkError ? e.format() : String(e);
+    }
   }
 
   get plugins(): InitializedPlugins {

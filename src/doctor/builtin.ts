@@ -1,0 +1,14 @@
+/** The vendor-neutral doctor checks, registered as plugins like vendor- and engine-contributed ones. */
+import { PluginType, type PluginRegistration } from "../core/registry.js";
+import type { DoctorCheck } from "./check.js";
+import { deviceNodesCheck, driverCheck } from "./checks/device-nodes.js";
+import { toolkitCheck } from "./checks/toolkit.js";
+import { reloadTrapCheck } from "./checks/reload-trap.js";
+
+const builtin: DoctorCheck[] = [driverCheck, deviceNodesCheck, reloadTrapCheck, toolkitCheck];
+
+export const builtinDoctorPlugins: PluginRegistration<DoctorCheck>[] = builtin.map((check) => ({
+  type: PluginType.doctorCheck,
+  id: check.id,
+  init: () => check,
+}));

@@ -1,0 +1,53 @@
+/**
+ * The toolkit's own state: its config loads, the hook it writes into specs and
+ * engine configs exists and is executable, its log files can be written.
+ */
+import * as fs from "node:fs";
+import path from "node:path";
+import type { CheckResult, DoctorCheck } from "../check.js";
+
+function writableDir(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const toolkitCheck: DoctorCheck = {
+  id: "toolkit",
+  description: "actk's config is valid, its hook is executable, its log files are writable",
+  run(ctx) {
+    const out: CheckResult[] = [];
+    if (ctx.configError) {
+      out.push({ id: "toolkit.config", status: "fail", summary: ctx.configError, fix: "correct the file as the message says, then run `actk config show`" });
+    } else {
+      out.push({ id: "toolkit.config", status: "ok", summary: `config from ${ctx.config.source}` });
+    }
+    const cfg = ctx.config.config;
+    const hook = cfg.hook.path;
+    const st = ctx.host.stat(hook);
+    if (!st) {
+      out.push({
+        id: "toolkit.hook", status: "warn",
+        summary: `hook ${hook} (hook.path) does not exist; specs and legacy mode that reference it will fail`,
+        fix: "run `actk install`, or set hook.path: actk config --set hook.path=/usr/local/bin/actk-hook --in-place",
+      });
+    } else if (!st.isFile() || (st.mode & 0o111) === 0) {
+      out.push({ id: "toolkit.hook", status: "fail", summary: `hook ${hook} is not an executable file`, fix: `chmod 0755 ${hook}` });
+    } else {
+      out.push({ id: "toolkit.hook", status: "ok", summary: `hook ${hook} is executable` });
+    }
+    const logs = [["runtime.logFile", cfg.runtime.logFile], ["hook.logFile", cfg.hook.logFile]] as const;
+    for (const [key, file] of logs) {
+      if (!file) continue;
+      const dir = path.dirname(ctx.host.hostPath(file));
+      const ok = fs.existsSync(ctx.host.hostPath(file)) ? writableDir(ctx.host.hostPath(file)) : writableDir(dir);
+      out.push(ok
+        ? { id: `toolkit.log.${key.split(".")[0]}`, status: "ok", summary: `${key} ${file} is writable` }
+        : { id: `toolkit.log.${key.split(".")[0]}`, status: "warn", summary: `${key} ${file} cannot be written; failures will not be logged`, fix: `mkdir -p ${path.posix.dirname(file)} (as root), or set ${key} to a writable path` });
+    }
+    return out;
+  },
+};
