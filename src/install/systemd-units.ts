@@ -1,0 +1,70 @@
+/**
+ * systemd units that keep CDI specs fresh: a oneshot service that runs
+ * `actk cdi refresh` at boot (after the driver modules load) and a path unit
+ * that re-runs it when the driver's files change (upgrade, module reload
+ * creating /dev/nvidia-uvm, MIG reconfiguration recreating nvidia-caps).
+ * /proc and /sys cannot be watched by path units; `actk cdi refresh --watch`
+ * (the third unit, off by default) covers what they miss.
+ */
+export interface UnitFile {
+  name: string;
+  content: string;
+}
+
+export function systemdUnits(binDir: string): UnitFile[] {
+  const actk = `${binDir}/actk`;
+  return [
+    {
+      name: "actk-cdi-refresh.service",
+      content: `# Installed by actk install; removed by actk uninstall.
+[Unit]
+Description=Regenerate actk CDI specs from the host's accelerators
+After=systemd-modules-load.service systemd-udev-settle.service nvidia-persistenced.service
+ConditionPathExists=${actk}
+
+[Service]
+Type=oneshot
+ExecStart=${actk} cdi refresh
+
+[Install]
+WantedBy=multi-user.target
+`,
+    },
+    {
+      name: "actk-cdi-refresh.path",
+      content: `# Installed by actk install; removed by actk uninstall.
+[Unit]
+Description=Regenerate actk CDI specs when driver files or device nodes change
+
+[Path]
+PathChanged=/dev/nvidiactl
+PathChanged=/dev/nvidia-uvm
+PathChanged=/dev/nvidia-caps
+PathChanged=/dev/davinci_manager
+PathChanged=/dev/kfd
+PathChanged=/lib/modules
+PathChanged=/etc/ld.so.cache
+Unit=actk-cdi-refresh.service
+
+[Install]
+WantedBy=multi-user.target
+`,
+    },
+    {
+      name: "actk-cdi-watch.service",
+      content: `# Installed by actk install; not enabled by default (actk-cdi-refresh.path covers most changes).
+[Unit]
+Description=Watch accelerators and keep actk CDI specs fresh
+After=systemd-modules-load.service
+
+[Service]
+Type=simple
+ExecStart=${actk} cdi refresh --watch
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+`,
+    },
+  ];
+}
