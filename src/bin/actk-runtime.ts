@@ -1,5 +1,8 @@
-// Placeholder until the runtime shim lands: pass everything to runc.
-import { spawnSync } from "node:child_process";
+// actk-runtime's Node entry (dist/lib/actk-runtime.mjs); dist/bin/actk-runtime is the sh launcher.
+import { runtimeMain } from "../runtime/main.js";
 
-const r = spawnSync("runc", process.argv.slice(2), { stdio: "inherit" });
-process.exitCode = r.status ?? 1;
+process.exitCode = await runtimeMain({
+  argv: process.argv.slice(2),
+  env: process.env,
+  self: process.env.ACTK_RUNTIME_SELF ?? process.argv[1] ?? "actk-runtime",
+});

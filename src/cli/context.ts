@@ -8,6 +8,7 @@ import { createLogger } from "../core/log.js";
 import { PluginType, type InitializedPlugins } from "../core/registry.js";
 import { HostRoot } from "../host/host-root.js";
 import { loadConfig } from "../config/load.js";
+import { pluginDefaultsOf } from "../config/schema.js";
 import type { LoadedConfig } from "../config/types.js";
 import { createRegistry } from "../plugins.js";
 import type { Vendor } from "../vendors/vendor.js";
@@ -32,6 +33,8 @@ export class CliContext {
     this._config ??= loadConfig({
       file: this.global["config-file"] as string | undefined,
       env: this.env,
+      hostRoot: this.host.root,
+      pluginDefaults: pluginDefaultsOf(createRegistry(this.host).list()),
     });
     return this._config;
   }

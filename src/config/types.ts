@@ -3,6 +3,8 @@
  * the schema with defaults lives in schema.ts. Vendor plugins own their
  * sections under `plugins`.
  */
+import type { NvidiaKeyReport } from "./nvidia-compat.js";
+
 export type RuntimeMode = "auto" | "jit" | "cdi" | "legacy" | "csv";
 
 export interface ActkConfig {
@@ -37,4 +39,10 @@ export interface LoadedConfig {
   /** Where it came from: a file path, "defaults", or an NVIDIA config path. */
   source: string;
   format: "actk" | "nvidia" | "defaults";
+  /** The actk config path that was looked for (also when it did not exist, so `config --set` knows where to write). */
+  path?: string;
+  /** For NVIDIA files: what each key became (mapped, ignored with a reason, unknown). */
+  nvidiaKeys?: NvidiaKeyReport[];
+  /** Problems that did not stop loading (unknown keys in an NVIDIA file, an invalid NVIDIA log level). */
+  warnings?: string[];
 }

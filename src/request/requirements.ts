@@ -63,7 +63,8 @@ export function parseRequirement(text: string, place?: string): RequirementExpre
       const name = raw.slice(0, end);
       if (name === "") throw bad(`invalid constraint "${raw}": it names no property before the operator`);
       const rest = raw.slice(end);
-      const operator = operators.find((o) => rest.startsWith(o)) as ConstraintOperator;
+      const operator = operators.find((o) => rest.startsWith(o));
+      if (operator === undefined) throw bad(`invalid constraint "${raw}": "${rest.slice(0, 2)}" is not an operator (one of ${operators.join(" ")})`);
       const value = rest.slice(operator.length);
       const property = name.toLowerCase();
       if (!(knownProperties as readonly string[]).includes(property)) {

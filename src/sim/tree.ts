@@ -26,6 +26,8 @@ export class SimTree {
   readonly realDeviceNodes: boolean;
   readonly libraries: SimLibrary[] = [];
   readonly deviceNodes: SimDeviceNode[] = [];
+  /** Character majors a vendor registered ("nvidia-uvm" → 509); merged into /proc/devices at the end. */
+  readonly charMajors = new Map<string, number>();
 
   constructor(root: string, opts: { realDeviceNodes?: boolean } = {}) {
     this.root = path.resolve(root);
@@ -69,6 +71,11 @@ export class SimTree {
   charDevice(node: SimDeviceNode): void {
     this.deviceNodes.push(node);
     SimTree.makeCharDevice(this, node);
+  }
+
+  /** Register a character device major, as the driver would in /proc/devices. */
+  registerCharMajor(name: string, major: number): void {
+    this.charMajors.set(name, major);
   }
 
   /** Set by the sim module: writes a real ELF shared object with this SONAME. */

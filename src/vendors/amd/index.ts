@@ -1,16 +1,38 @@
 import type { PluginRegistration } from "../../core/registry.js";
 import { PluginType } from "../../core/registry.js";
 import type { HostRoot } from "../../host/host-root.js";
+import type { RequestInput, RequestParseResult } from "../../request/types.js";
+import type { SimTree } from "../../sim/tree.js";
 import type { Vendor } from "../vendor.js";
+import { discoverAmd } from "./discover.js";
+import { amdCdiDeviceNames, amdCommonEdits, amdDeviceEdits, selectAmd } from "./edits.js";
+import { parseAmdRequests } from "./request.js";
+import { simulateAmd } from "./simulate.js";
 
-/** AMD vendor plugin (placeholder: registers, implements nothing yet). */
+/** AMD GPUs (amdgpu + amdkfd), from sysfs and /dev only. */
+export function createAmdVendor(host: HostRoot): Vendor {
+  return {
+    id: "amd",
+    cdiVendor: "amd.com",
+    requestMarkers: ["AMD_VISIBLE_DEVICES", "DOCKER_RESOURCE_"],
+    parseRequests: (input: RequestInput): RequestParseResult => parseAmdRequests(input),
+    discover: () => discoverAmd(host),
+    select: selectAmd,
+    checkRequirements: () => {
+      // AMD requests carry no requirement constraints.
+    },
+    deviceEdits: (device) => amdDeviceEdits(device),
+    commonEdits: (discovery) => amdCommonEdits(discovery),
+    cdiDeviceNames: amdCdiDeviceNames,
+    simulate: (tree: SimTree, options: Record<string, unknown>) => simulateAmd(tree, options),
+  };
+}
+
 export const amdPlugin: PluginRegistration<Vendor> = {
   type: PluginType.vendor,
   id: "amd",
   requires: [PluginType.host],
   config: {},
-  init(ctx) {
-    ctx.get<HostRoot>(PluginType.host);
-    throw new Error("AMD support is not implemented yet");
-  },
+  // Cheap: no host reads until discover().
+  init: (ctx) => createAmdVendor(ctx.get<HostRoot>(PluginType.host)),
 };

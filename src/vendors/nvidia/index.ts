@@ -1,16 +1,117 @@
+/**
+ * The NVIDIA vendor plugin. init is cheap and never touches the driver:
+ * discovery happens in discover(), which reports a host without a driver in
+ * its notes instead of failing.
+ */
 import type { PluginRegistration } from "../../core/registry.js";
 import { PluginType } from "../../core/registry.js";
 import type { HostRoot } from "../../host/host-root.js";
-import type { Vendor } from "../vendor.js";
+import type { DeviceRequest, RequestInput, RequestParseResult } from "../../request/types.js";
+import type { SimTree } from "../../sim/tree.js";
+import type { CdiNamingOptions, Discovery, EditsOptions, Vendor, VendorDevice } from "../vendor.js";
+import type { ContainerEdits } from "../../edits/container-edits.js";
+import { discoverNvidia, isNvidiaDiscovery, NVIDIA_VENDOR } from "./discover.js";
+import { nvidiaCommonEdits, nvidiaDeviceEdits } from "./edits.js";
+import { defaultDriverSearchOptions, locateDriverFiles, type DriverSearchOptions } from "./libraries.js";
+import { defaultNvidiaRequestOptions, parseNvidiaRequests, type NvidiaRequestOptions } from "./request.js";
+import { checkNvidiaRequirements } from "./requirements.js";
+import { selectNvidiaDevices } from "./select.js";
+import { simulateNvidia } from "./simulate.js";
+import { cudaVersionForDriver } from "./cuda-version.js";
 
-/** NVIDIA vendor plugin (placeholder: registers, implements nothing yet). */
+/** Env vars (and the volume-mount device list path) that mean a container may be asking for NVIDIA devices. */
+export const nvidiaRequestMarkers: readonly string[] = [
+  "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "NVIDIA_REQUIRE_", "NVIDIA_DISABLE_REQUIRE",
+  "CUDA_VERSION", "NVIDIA_IMEX_CHANNELS", "NVIDIA_MIG_CONFIG_DEVICES", "NVIDIA_MIG_MONITOR_DEVICES",
+  "NVIDIA_GDS", "NVIDIA_MOFED", "NVIDIA_NVSWITCH", "NVIDIA_GDRCOPY", "/var/run/nvidia-container-devices",
+];
+
+export interface NvidiaPluginConfig extends NvidiaRequestOptions, DriverSearchOptions {}
+
+export const defaultNvidiaPluginConfig: NvidiaPluginConfig = { ...defaultNvidiaRequestOptions, ...defaultDriverSearchOptions };
+
+/** Known keys of the plugin section, taken over the defaults (others belong to other layers and are ignored here). */
+export function nvidiaPluginConfig(section: unknown): NvidiaPluginConfig {
+  const out: NvidiaPluginConfig = { ...defaultNvidiaPluginConfig };
+  if (section && typeof section === "object") {
+    const s = section as Record<string, unknown>;
+    for (const key of Object.keys(out) as (keyof NvidiaPluginConfig)[]) {
+      const v = s[key];
+      if (v !== undefined && typeof v === typeof out[key] && Array.isArray(v) === Array.isArray(out[key])) {
+        (out as unknown as Record<string, unknown>)[key] = v;
+      }
+    }
+  }
+  return out;
+}
+
+export class NvidiaVendor implements Vendor {
+  readonly id = NVIDIA_VENDOR;
+  readonly cdiVendor = "nvidia.com";
+  readonly requestMarkers = nvidiaRequestMarkers;
+
+  constructor(private readonly host: HostRoot, private readonly config: NvidiaPluginConfig = defaultNvidiaPluginConfig) {}
+
+  parseRequests(input: RequestInput): RequestParseResult {
+    return parseNvidiaRequests(input, this.config);
+  }
+
+  discover(): Discovery {
+    return discoverNvidia(this.host, this.config);
+  }
+
+  select(request: DeviceRequest, discovery: Discovery): VendorDevice[] {
+    return selectNvidiaDevices(request, discovery);
+  }
+
+  checkRequirements(request: DeviceRequest, discovery: Discovery): void {
+    const gpus = discovery.devices.filter((d) => d.parent === undefined);
+    const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+    checkNvidiaRequirements(request, {
+      driverVersion: discovery.driverVersion,
+      cudaVersion: (isNvidiaDiscovery(discovery) ? discovery.cudaVersion : undefined) ??
+        (discovery.driverVersion ? cudaVersionForDriver(discovery.driverVersion) : undefined),
+      devices: gpus.map((d) => ({ arch: str(d.details?.computeCapability), brand: str(d.details?.brand), model: d.model })),
+    });
+  }
+
+  deviceEdits(device: VendorDevice, discovery: Discovery): ContainerEdits {
+    return nvidiaDeviceEdits(device, discovery);
+  }
+
+  commonEdits(discovery: Discovery, request: Pick<DeviceRequest, "capabilities" | "options">, opts: EditsOptions): ContainerEdits {
+    // A discovery read back from elsewhere (JSON) lacks the driver files: find them again through the host.
+    const d = isNvidiaDiscovery(discovery)
+      ? discovery
+      : { ...discovery, hostRoot: this.host.root, majors: {} };
+    const files = d.driverFiles ?? (d.driverVersion ? locateDriverFiles(this.host, d.driverVersion, this.config) : undefined);
+    return nvidiaCommonEdits(d, files, request.capabilities, opts);
+  }
+
+  cdiDeviceNames(device: VendorDevice, strategy: string): string[] {
+    const mig = device.parent !== undefined;
+    switch (strategy) {
+      case "index": return [device.index];
+      case "uuid": return device.uuid ? [device.uuid] : [];
+      case "type-index": return [`${mig ? "mig" : "gpu"}${device.index}`];
+      default: return [];
+    }
+  }
+
+  simulate(tree: SimTree, options: Record<string, unknown>): void {
+    simulateNvidia(tree, options);
+  }
+}
+
+/** Every CDI naming strategy the NVIDIA vendor understands. */
+export const nvidiaNamingStrategies: CdiNamingOptions["strategies"] = ["index", "uuid", "type-index"];
+
 export const nvidiaPlugin: PluginRegistration<Vendor> = {
   type: PluginType.vendor,
   id: "nvidia",
   requires: [PluginType.host],
-  config: {},
+  config: { ...defaultNvidiaPluginConfig },
   init(ctx) {
-    ctx.get<HostRoot>(PluginType.host);
-    throw new Error("NVIDIA support is not implemented yet");
+    return new NvidiaVendor(ctx.get<HostRoot>(PluginType.host), nvidiaPluginConfig(ctx.config));
   },
 };

@@ -72,4 +72,6 @@ export function tempDir(t: TestContext, prefix = "actk-e2e-"): string {
 /** The repo root (where dist/ is). */
 export const repoRoot = path.resolve(new URL("../../..", import.meta.url).pathname);
 
-export const distBin = (name: "actk" | "actk-runtime" | "actk-hook"): string => path.join(repoRoot, "dist", "bin", name);
+/** The built programs: dist/bin, or ACTK_E2E_DIST/bin to test another build (an installed one). */
+export const distBin = (name: "actk" | "actk-runtime" | "actk-hook"): string =>
+  path.join(process.env.ACTK_E2E_DIST ?? path.join(repoRoot, "dist"), "bin", name);

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test, type TestContext } from "node:test";
+import { ActkError } from "../core/errors.js";
+import { HostRoot } from "../host/host-root.js";
+import { containerdEngine } from "./containerd/index.js";
+import { crioEngine } from "./crio/index.js";
+import { dockerEngine } from "./docker/index.js";
+import type { ConfigureOptions, Engine } from "./engine.js";
+import { podmanEngine } from "./podman/index.js";
+import { fixture, options } from "./testdata/golden.js";
+import { configureEngine, unconfigureEngine } from "./transaction.js";
+
+function hostTree(t: TestContext, files: Record<string, string>): HostRoot {
+  const root = mkdtempSync(path.join(tmpdir(), "actk-engines-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(path.join(root, path.dirname(p)), { recursive: true });
+    writeFileSync(path.join(root, p), text);
+  }
+  return new HostRoot(root);
+}
+
+const read = (host: HostRoot, p: string): string | undefined => (existsSync(host.hostPath(p)) ? readFileSync(host.hostPath(p), "utf8") : undefined);
+const run = { dryRun: false, verify: false };
+
+interface Case { name: string; engine: Engine; files: Record<string, string>; opts: Partial<ConfigureOptions>; edit?: [string, string, string] }
+const cases: Case[] = [
+  { name: "docker daemon.json", engine: dockerEngine, files: { "/etc/docker/daemon.json": fixture("daemon-long.json") },
+    opts: { configPath: "/etc/docker/daemon.json", setAsDefault: true, cdiEnabled: true }, edit: ["/etc/docker/daemon.json", '"max-file": "3"', '"max-file": "5"'] },
+  { name: "containerd 1.6 default (v2, in place)", engine: containerdEngine, files: { "/etc/containerd/config.toml": fixture("containerd-1.6-default.toml") },
+    opts: { configPath: "/etc/containerd/config.toml", dropInPath: "/etc/containerd/conf.d/99-actk.toml", setAsDefault: true, cdiEnabled: true },
+    edit: ["/etc/containerd/config.toml", 'sandbox_image = "registry.k8s.io/pause:3.6"', 'sandbox_image = "registry.k8s.io/pause:3.9" # pinned'] },
+  { name: "containerd v1 (in place)", engine: containerdEngine, files: { "/etc/containerd/config.toml": fixture("containerd-v1.toml") },
+    opts: { configPath: "/etc/containerd/config.toml", dropInPath: "/etc/containerd/conf.d/99-actk.toml", setAsDefault: true },
+    edit: ["/etc/containerd/config.toml", "oom_score = -999", "oom_score = -500"] },
+  { name: "containerd v3 (drop-in + import)", engine: containerdEngine, files: { "/etc/containerd/config.toml": fixture("containerd-2.0-v3.toml") },
+    opts: { configPath: "/etc/containerd/config.toml", dropInPath: "/etc/containerd/conf.d/99-actk.toml", setAsDefault: true },
+    edit: ["/etc/containerd/config.toml", "max_concurrent_downloads = 3", "max_concurrent_downloads = 8"] },
+  { name: "CRI-O drop-in", engine: crioEngine, files: { "/etc/crio/crio.conf": fixture("crio.conf") },
+    opts: { configPath: "/etc/crio/crio.conf", dropInPath: "/etc/crio/crio.conf.d/99-actk.conf", setAsDefault: true } },
+  { name: "CRI-O in place", engine: crioEngine, files: { "/etc/crio/crio.conf": fixture("crio.conf") },
+    opts: { configPath: "/etc/crio/crio.conf", dropInPath: "", setAsDefault: true, cdiSpecDirs: ["/etc/cdi"] },
+    edit: ["/etc/crio/crio.conf", 'pause_image = "registry.k8s.io/pause:3.9"', 'pause_image = "registry.k8s.io/pause:3.10"'] },
+  { name: "podman drop-in", engine: podmanEngine, files: {},
+    opts: { configPath: "/etc/containers/containers.conf", dropInPath: "/etc/containers/containers.conf.d/99-actk.conf" } },
+  { name: "podman oci-hook", engine: podmanEngine, files: {}, opts: { configMode: "oci-hook" } },
+];
+
+for (const c of cases) {
+  test(`${c.name}: configure then unconfigure leaves every file byte-identical and removes the journal`, (t) => {
+    const host = hostTree(t, c.files);
+    const o = options(c.opts);
+    const r = configureEngine(c.engine, o, host, run);
+    assert.equal(r.changed, true);
+    const again = configureEngine(c.engine, o, host, run);
+    assert.equal(again.changed, false, "second configure changes nothing");
+    assert.equal(again.restartNeeded, false);
+    unconfigureEngine(c.engine, o.runtimeName, host, run);
+    for (const f of r.files) assert.equal(read(host, f.path), c.files[f.path], f.path);
+    assert.deepEqual(readdirSync(host.hostPath("/var/lib/actk/backups")), []);
+  });
+
+  if (c.edit) {
+    const [file, from, to] = c.edit;
+    test(`${c.name}: a user edit made after configure survives unconfigure, byte for byte`, (t) => {
+      const host = hostTree(t, c.files);
+      const o = options(c.opts);
+      configureEngine(c.engine, o, host, run);
+      const now = read(host, file)!;
+      assert.ok(now.includes(from));
+      writeFileSync(host.hostPath(file), now.replace(from, to));
+      unconfigureEngine(c.engine, o.runtimeName, host, run);
+      assert.equal(read(host, file), c.files[file]!.replace(from, to));
+    });
+  }
+}
+
+test("a file's mode is kept by configure and unconfigure", (t) => {
+  const host = hostTree(t, { "/etc/docker/daemon.json": "{}\n" });
+  chmodSync(host.hostPath("/etc/docker/daemon.json"), 0o600);
+  const o = options({ configPath: "/etc/docker/daemon.json" });
+  configureEngine(dockerEngine, o, host, run);
+  assert.equal(statSync(host.hostPath("/etc/docker/daemon.json")).mode & 0o777, 0o600);
+  unconfigureEngine(dockerEngine, "actk", host, run);
+  assert.equal(statSync(host.hostPath("/etc/docker/daemon.json")).mode & 0o777, 0o600);
+});
+
+test("dry run writes nothing and shows a unified diff", (t) => {
+  const host = hostTree(t, { "/etc/docker/daemon.json": "{}\n" });
+  const r = configureEngine(dockerEngine, options({ configPath: "/etc/docker/daemon.json" }), host, { dryRun: true, verify: false });
+  assert.match(r.files[0]!.diff, /^--- \/etc\/docker\/daemon.json\n\+\+\+ \/etc\/docker\/daemon.json\n@@ /);
+  assert.equal(read(host, "/etc/docker/daemon.json"), "{}\n");
+  assert.equal(existsSync(host.hostPath("/var/lib/actk")), false);
+});
+
+test("malformed input: an error naming the file, nothing written, no journal", (t) => {
+  const bad = '{\n  "a": 1,\n  "b"\n}\n';
+  const host = hostTree(t, { "/etc/docker/daemon.json": bad });
+  assert.throws(() => configureEngine(dockerEngine, options({ configPath: "/etc/docker/daemon.json" }), host, run), (e: unknown) => e instanceof ActkError && e.file === "/etc/docker/daemon.json" && e.line === 4);
+  assert.equal(read(host, "/etc/docker/daemon.json"), bad);
+  assert.equal(existsSync(host.hostPath("/var/lib/actk")), false);
+});
+
+test("a failed verification puts the previous bytes back and removes the journal", (t) => {
+  const host = hostTree(t, { "/etc/docker/daemon.json": '{"debug": true}\n' });
+  const failing: Engine = { ...dockerEngine, verify: () => ({ ok: false, detail: "dockerd exited: unknown key" }) };
+  assert.throws(() => configureEngine(failing, options({ configPath: "/etc/docker/daemon.json" }), host, { dryRun: false, verify: true }),
+    (e: unknown) => e instanceof ActkError && /rejected the new configuration: dockerd exited/.test(e.message));
+  assert.equal(read(host, "/etc/docker/daemon.json"), '{"debug": true}\n');
+  assert.deepEqual(readdirSync(host.hostPath("/var/lib/actk/backups")), []);
+});
+
+test("a path that cannot be written: an error, and no file changed", (t) => {
+  const host = hostTree(t, { "/etc/containerd": "not a directory\n" });
+  assert.throws(() => configureEngine(podmanEngine, options({ configPath: "/etc/containerd/x", dropInPath: "/etc/containerd/conf.d/99-actk.conf" }), host, run), ActkError);
+  assert.equal(read(host, "/etc/containerd"), "not a directory\n");
+});
+
+test("a value the user changed after configure is kept and reported by unconfigure", (t) => {
+  const host = hostTree(t, { "/etc/docker/daemon.json": '{\n  "default-runtime": "runc"\n}\n' });
+  configureEngine(dockerEngine, options({ configPath: "/etc/docker/daemon.json", setAsDefault: true }), host, run);
+  const now = read(host, "/etc/docker/daemon.json")!;
+  writeFileSync(host.hostPath("/etc/docker/daemon.json"), now.replace('"default-runtime": "actk"', '"default-runtime": "crun"'));
+  const r = unconfigureEngine(dockerEngine, "actk", host, run);
+  assert.deepEqual(r.kept.map((k) => k.key), ["default-runtime"]);
+  assert.deepEqual(JSON.parse(read(host, "/etc/docker/daemon.json")!), { "default-runtime": "crun" });
+});
+
+test("unconfigure without a journal changes nothing and says so", (t) => {
+  const host = hostTree(t, {});
+  const r = unconfigureEngine(dockerEngine, "actk", host, run);
+  assert.equal(r.changed, false);
+  assert.match(r.notes[0]!, /no journal/);
+});

@@ -1,0 +1,245 @@
+/**
+ * configure / unconfigure as transactions: read the files an engine needs,
+ * let the engine plan (pure), check every target is writable, save backups,
+ * write each file atomically, record the journal, verify with the real
+ * engine, and put every byte back if anything fails.
+ */
+import * as fs from "node:fs";
+import path from "node:path";
+import { ActkError, ExitCode, toActkError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/atomic-write.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { ConfigureOptions, Engine, EnginePlan, FileChange, VerifyResult } from "./engine.js";
+import {
+  backupDir, journalPaths, readBackup, readJournal, removeJournal, saveBackup, sha256, writeJournal,
+  type Journal, type JournalFile,
+} from "./journal.js";
+import { revertJsonChanges, parseJsonObject } from "./json-edit.js";
+import { parseTomlTable, revertTomlChanges } from "./toml-edit.js";
+import { unifiedDiff } from "./unified-diff.js";
+import { replayUserEdits } from "./three-way.js";
+import { deepEqual, mergeChanges, type ValueChange } from "./value-change.js";
+
+export interface FileOutcome {
+  path: string;
+  action: "create" | "update" | "delete";
+  diff: string;
+}
+
+export interface ConfigureResult {
+  engine: string;
+  dryRun: boolean;
+  changed: boolean;
+  files: FileOutcome[];
+  notes: string[];
+  restartNeeded: boolean;
+  restartCommand: string;
+  verification?: VerifyResult;
+  journal?: string;
+}
+
+export interface UnconfigureResult extends ConfigureResult {
+  /** Values actk had set that the user changed since; left as they are. */
+  kept: { path: string; key: string; reason: string }[];
+}
+
+function readCurrent(host: HostRoot, p: string): string | undefined {
+  try {
+    const st = host.stat(p);
+    if (st?.isDirectory()) {
+      throw new ActkError("is a directory, not a config file", { file: p, exitCode: ExitCode.host, unchanged: true, fix: "give the path of the file with --config" });
+    }
+    return host.readTextIfExists(p);
+  } catch (e) {
+    throw toActkError(e).withPlace({ file: p });
+  }
+}
+
+/** Throws (before anything is written) when a target cannot be written. */
+function checkWritable(host: HostRoot, files: readonly { path: string }[]): void {
+  for (const f of files) {
+    const target = host.resolve(f.path);
+    let dir = path.dirname(target);
+    while (!fs.existsSync(dir) && dir !== path.dirname(dir)) dir = path.dirname(dir);
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+      if (fs.existsSync(target)) fs.accessSync(target, fs.constants.W_OK);
+    } catch {
+      throw new ActkError("cannot write here", {
+        file: f.path, exitCode: ExitCode.host, unchanged: true, fix: "run as root, or point --config at a writable file",
+      });
+    }
+  }
+}
+
+function writeOne(host: HostRoot, p: string, text: string | undefined): void {
+  const target = host.resolve(p);
+  if (text === undefined) fs.rmSync(target, { force: true });
+  else writeFileAtomic(target, text, { mkdirs: true });
+}
+
+/** Write files in order; on a failure put the ones already written back and rethrow. */
+function writeAll(host: HostRoot, files: readonly { path: string; before: string | undefined; after: string | undefined }[]): void {
+  const done: typeof files[number][] = [];
+  try {
+    for (const f of files) {
+      writeOne(host, f.path, f.after);
+      done.push(f);
+    }
+  } catch (e) {
+    for (const f of done.reverse()) {
+      try { writeOne(host, f.path, f.before); } catch { /* best effort; the error below names the first failure */ }
+    }
+    throw toActkError(e);
+  }
+}
+
+function outcomes(files: readonly { path: string; before: string | undefined; after: string | undefined }[]): FileOutcome[] {
+  return files.map((f) => ({
+    path: f.path,
+    action: f.before === undefined ? "create" : f.after === undefined ? "delete" : "update",
+    diff: unifiedDiff(f.path, f.before, f.after),
+  }));
+}
+
+export interface RunOptions {
+  dryRun: boolean;
+  verify: boolean;
+  /** Whether the process runs as root (verification with real daemons needs it). */
+  isRoot?: boolean;
+}
+
+export function planEngine(engine: Engine, opts: ConfigureOptions, host: HostRoot): EnginePlan {
+  const current = new Map<string, string | undefined>();
+  for (const p of engine.inputs(opts)) current.set(p, readCurrent(host, p));
+  return engine.plan(opts, current);
+}
+
+export function configureEngine(engine: Engine, opts: ConfigureOptions, host: HostRoot, run: RunOptions): ConfigureResult {
+  const plan = planEngine(engine, opts, host);
+  const files = plan.files.filter((f) => f.before !== f.after);
+  const result: ConfigureResult = {
+    engine: engine.id, dryRun: run.dryRun, changed: files.length > 0, files: outcomes(files), notes: plan.notes,
+    restartNeeded: files.length > 0 && plan.restartNeeded, restartCommand: engine.restartCommand,
+  };
+  if (run.dryRun || files.length === 0) return result;
+
+  checkWritable(host, files);
+  const paths = journalPaths(host, engine.id, opts.runtimeName);
+  checkWritable(host, [{ path: path.posix.join(backupDir, "journal") }]);
+  const previousJournal = readJournal(paths.journal);
+  const now = new Date().toISOString();
+  const journal: Journal = previousJournal
+    ? structuredClone(previousJournal)
+    : { journalVersion: 1, engine: engine.id, runtimeName: opts.runtimeName, createdAt: now, updatedAt: now, files: [] };
+  journal.updatedAt = now;
+  for (const f of files) recordFile(journal, paths, f);
+
+  writeAll(host, files);
+  writeJournal(paths.journal, journal);
+  result.journal = paths.journal;
+
+  if (run.verify && engine.verify) {
+    const verification = engine.verify(opts, { ...plan, files }, { hostPath: (p) => host.resolve(p), isRoot: run.isRoot ?? process.getuid?.() === 0 });
+    result.verification = verification;
+    if (!verification.ok && !verification.skipped) {
+      writeAll(host, files.map((f) => ({ path: f.path, before: f.after, after: f.before })));
+      if (previousJournal) writeJournal(paths.journal, previousJournal);
+      else removeJournal(paths);
+      throw new ActkError(`${engine.id} rejected the new configuration: ${verification.detail}`, {
+        file: files[0]?.path, exitCode: ExitCode.external, unchanged: true,
+        fix: "the previous files were put back; run with --dry-run to see the change, or --no-verify to write it anyway",
+      });
+    }
+  }
+  return result;
+}
+
+function recordFile(journal: Journal, paths: { dir: string; backups: string }, f: FileChange): void {
+  let entry = journal.files.find((j) => j.path === f.path);
+  if (entry) {
+    entry.changes = mergeChanges(entry.changes, f.changes);
+    if (f.appended) entry.appended = (entry.appended ?? "") + f.appended;
+  } else {
+    entry = {
+      path: f.path, format: f.format, existed: f.before !== undefined, afterSha256: "", changes: f.changes,
+      ...(f.appended ? { appended: f.appended } : {}),
+    };
+    if (f.before !== undefined) {
+      entry.backup = saveBackup(paths, journal.files.length, f.path, f.before);
+      entry.beforeSha256 = sha256(f.before);
+    }
+    journal.files.push(entry);
+  }
+  entry.afterSha256 = sha256(f.after ?? "");
+  if (f.after !== undefined) entry.afterBackup = saveBackup(paths, journal.files.indexOf(entry), f.path, f.after, "actk");
+}
+
+/** Whether two texts of a config format mean the same (both parse, to equal values). */
+function sameMeaning(format: JournalFile["format"], a: string, b: string, file: string): boolean {
+  try {
+    return format === "json"
+      ? deepEqual(parseJsonObject(a, file), parseJsonObject(b, file))
+      : deepEqual(parseTomlTable(a, file), parseTomlTable(b, file));
+  } catch {
+    return false;
+  }
+}
+
+/** The text a journaled file should have after unconfigure (undefined = delete), and what was kept. */
+function restoredText(paths: { dir: string }, j: JournalFile, current: string): { text: string | undefined; kept: { change: ValueChange; reason: string }[] } {
+  const original = j.backup ? readBackup(paths, j.backup) : undefined;
+  if (sha256(current) === j.afterSha256) return { text: original, kept: [] };
+  if (j.format === "owned") {
+    return { text: current, kept: [{ change: { op: "set", path: [], value: null, hadPrevious: false, createdFrom: 0 }, reason: "the file was edited since actk wrote it; left in place" }] };
+  }
+  const semantic = j.format === "json"
+    ? revertJsonChanges(current, j.path, j.changes)
+    : revertTomlChanges(current, j.path, j.changes, j.appended);
+  const { outcome } = semantic;
+  let text = semantic.text;
+  // Prefer replaying the user's edits onto the original bytes: exact wherever it means the same.
+  if (j.afterBackup) {
+    const merged = replayUserEdits(original ?? "", readBackup(paths, j.afterBackup), current);
+    if (merged !== undefined && merged !== text && sameMeaning(j.format, merged, text, j.path)) text = merged;
+  }
+  // A file actk created and that now holds nothing else goes away again.
+  if (!j.existed) {
+    const rest = j.format === "json" ? parseJsonObject(text, j.path) : parseTomlTable(text, j.path);
+    if (Object.keys(rest).every((k) => k === "version")) return { text: undefined, kept: outcome.kept };
+  }
+  return { text, kept: outcome.kept };
+}
+
+export function unconfigureEngine(engine: Engine, runtimeName: string, host: HostRoot, run: RunOptions): UnconfigureResult {
+  const paths = journalPaths(host, engine.id, runtimeName);
+  const journal = readJournal(paths.journal);
+  const base: UnconfigureResult = {
+    engine: engine.id, dryRun: run.dryRun, changed: false, files: [], notes: [], kept: [],
+    restartNeeded: false, restartCommand: engine.restartCommand,
+  };
+  if (!journal) {
+    base.notes.push(`no journal at ${paths.journal}: actk has not configured ${engine.id} for runtime "${runtimeName}"`);
+    return base;
+  }
+  const files: { path: string; before: string | undefined; after: string | undefined }[] = [];
+  for (const j of [...journal.files].reverse()) {
+    const current = readCurrent(host, j.path);
+    if (current === undefined) {
+      base.notes.push(`${j.path} no longer exists; nothing to restore there`);
+      continue;
+    }
+    const { text, kept } = restoredText(paths, j, current);
+    for (const k of kept) base.kept.push({ path: j.path, key: k.change.path.join("."), reason: k.reason });
+    if (text !== current) files.push({ path: j.path, before: current, after: text });
+  }
+  base.files = outcomes(files);
+  base.changed = files.length > 0;
+  base.restartNeeded = files.length > 0 && engine.restartCommand !== "" && journal.files.some((f) => f.format !== "owned");
+  base.journal = paths.journal;
+  if (run.dryRun) return base;
+  checkWritable(host, files);
+  writeAll(host, files);
+  removeJournal(paths);
+  return base;
+}

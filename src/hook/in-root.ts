@@ -1,0 +1,151 @@
+/**
+ * File operations inside a container rootfs from a privileged process.
+ * Every path is resolved with resolveInRoot (symlinks re-rooted, `..` clamped),
+ * directories are created one component at a time without following links,
+ * and the result is re-checked for symlinks just before use. The container's
+ * own processes are not running yet at prestart/createContainer, which is what
+ * keeps the window between check and use closed in practice; docs/security.md
+ * says what remains.
+ */
+import * as fs from "node:fs";
+import path from "node:path";
+import { ActkError, ExitCode } from "../core/errors.js";
+import { writeFileAtomic } from "../core/atomic-write.js";
+import { isWithin, resolveRelativeToRoot } from "../host/path-in-root.js";
+
+/** A path inside the rootfs: as the container sees it, and where the hook reaches it. */
+export interface InRootPath {
+  /** Resolved, as seen inside the container ("/usr/lib/x86_64-linux-gnu/libcuda.so.1"). */
+  inRoot: string;
+  /** view + inRoot. */
+  host: string;
+}
+
+/** Rejects paths that are not absolute, contain NUL or `..` (a spec or flag must name a clean path). */
+export function checkContainerPath(p: string, place: string): string {
+  if (!p.startsWith("/") || p.includes("\0") || p.split("/").includes("..")) {
+    throw new ActkError(`container path "${p}" must be absolute and must not contain ".."`, {
+      place, exitCode: ExitCode.badInput, fix: "give a normalised absolute path such as /usr/lib/x86_64-linux-gnu",
+    });
+  }
+  return path.posix.normalize(p);
+}
+
+/** Resolves `p` inside `view`; the final component is followed unless followFinal is false. */
+export function resolveIn(view: string, p: string, followFinal = true): InRootPath {
+  const inRoot = resolveRelativeToRoot(view, p, { followFinal });
+  const host = inRoot === "/" ? view : view + inRoot;
+  if (!isWithin(view, host)) {
+    throw new ActkError(`${p} resolves outside the container root`, { place: p, exitCode: ExitCode.badInput });
+  }
+  return { inRoot, host };
+}
+
+/** Throws when any existing component of view+inRoot below view is a symlink (the re-check after resolving). */
+export function assertNoSymlinks(view: string, inRoot: string, what: string): void {
+  let cur = view;
+  for (const comp of inRoot.split("/").filter(Boolean)) {
+    cur = path.join(cur, comp);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(cur);
+    } catch {
+      return; // missing from here on: nothing left to follow
+    }
+    if (st.isSymbolicLink()) {
+      throw new ActkError(`${what}: ${inRoot} changed while it was being prepared (a symlink appeared at ${cur.slice(view.length) || "/"})`, {
+        place: inRoot, exitCode: ExitCode.failed, fix: "refusing to continue; the image or another process is racing the hook",
+      });
+    }
+  }
+}
+
+/**
+ * Creates directory `p` (and its missing parents, mode 0755) inside the rootfs
+ * without following any symlink; returns the resolved path.
+ */
+export function mkdirInRoot(view: string, p: string, what: string): InRootPath {
+  const target = resolveIn(view, p);
+  let cur = view;
+  for (const comp of target.inRoot.split("/").filter(Boolean)) {
+    cur = path.join(cur, comp);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(cur);
+    } catch {
+      st = undefined;
+    }
+    if (!st) {
+      try {
+        fs.mkdirSync(cur, { mode: 0o755 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      st = fs.lstatSync(cur);
+    }
+    if (st.isSymbolicLink()) assertNoSymlinks(view, target.inRoot, what);
+    if (!st.isDirectory()) {
+      throw new ActkError(`${what}: ${cur.slice(view.length)} exists in the container and is not a directory`, {
+        place: target.inRoot, exitCode: ExitCode.failed, fix: "the image has a file where a directory is needed",
+      });
+    }
+  }
+  return target;
+}
+
+/**
+ * Writes a file inside the rootfs atomically. The parent is created in-root;
+ * a symlink at the final name is replaced (rename never follows it), so a
+ * planted link cannot redirect the write.
+ */
+export function writeFileInRoot(view: string, p: string, data: string, mode: number, what: string): InRootPath {
+  const dir = mkdirInRoot(view, path.posix.dirname(p), what);
+  const inRoot = path.posix.join(dir.inRoot, path.posix.basename(p));
+  const host = view + inRoot;
+  assertNoSymlinks(view, dir.inRoot, what);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(host);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isSymbolicLink()) fs.unlinkSync(host);
+  else if (st && !st.isFile()) {
+    throw new ActkError(`${what}: ${inRoot} exists in the container and is not a regular file`, { place: inRoot, exitCode: ExitCode.failed });
+  }
+  writeFileAtomic(host, data, { mode });
+  return { inRoot, host };
+}
+
+/**
+ * Makes sure a mount target exists: a directory for a directory source, an
+ * empty file otherwise. Returns the resolved path (re-checked for symlinks).
+ */
+export function ensureMountTarget(view: string, p: string, directory: boolean, what: string): InRootPath {
+  if (directory) {
+    const t = mkdirInRoot(view, p, what);
+    assertNoSymlinks(view, t.inRoot, what);
+    return t;
+  }
+  const parent = mkdirInRoot(view, path.posix.dirname(p), what);
+  const t = resolveIn(view, path.posix.join(parent.inRoot, path.posix.basename(p)));
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(t.host);
+  } catch {
+    st = undefined;
+  }
+  if (!st) {
+    try {
+      fs.closeSync(fs.openSync(t.host, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, 0o644));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    st = fs.lstatSync(t.host);
+  }
+  if (st.isDirectory()) {
+    throw new ActkError(`${what}: ${t.inRoot} is a directory in the container but the source is a file`, { place: t.inRoot, exitCode: ExitCode.failed });
+  }
+  assertNoSymlinks(view, t.inRoot, what);
+  return t;
+}

@@ -1,0 +1,49 @@
+/**
+ * `update-ldcache [--folder D]…`: make injected libraries resolvable. The
+ * folders go into /etc/ld.so.conf.d/00-actk-<hash>.conf inside the rootfs
+ * (written in-root), then the HOST's ldconfig runs with `-r <rootfs>`: it
+ * chroots into the rootfs itself, so every path it opens (including a planted
+ * /etc/ld.so.cache symlink) is resolved inside the container. The image's
+ * ldconfig (or ldconfig.real) is never run.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import type { Logger } from "../core/log.js";
+import { checkContainerPath, resolveIn, writeFileInRoot } from "./in-root.js";
+import { hostProgram, runHost } from "./host-exec.js";
+
+export interface LdcacheOptions {
+  folders: readonly string[];
+  /** Trees the ldconfig binary must not come from (the rootfs as the runtime and the hook see it). */
+  forbidden: readonly string[];
+  /** Host ldconfig to use (absolute); default: the first of /usr/sbin, /usr/bin, /sbin, /bin. */
+  ldconfig?: string;
+}
+
+export interface LdcacheResult {
+  confFile?: string;
+  ldconfig: string;
+}
+
+export function confNameFor(folders: readonly string[]): string {
+  return `00-actk-${createHash("sha256").update(folders.join("\n")).digest("hex").slice(0, 8)}.conf`;
+}
+
+export function updateLdcache(view: string, opts: LdcacheOptions, logger: Logger): LdcacheResult {
+  // Look the binary up first: a missing or unsafe ldconfig must fail before the rootfs is touched.
+  const ldconfig = hostProgram(opts.ldconfig ?? "ldconfig", opts.forbidden);
+  const folders = [...new Set(opts.folders.map((f) => checkContainerPath(f, "--folder")))];
+  const result: LdcacheResult = { ldconfig };
+  const ldsoConf = resolveIn(view, "/etc/ld.so.conf");
+  if (!fs.existsSync(ldsoConf.host)) {
+    writeFileInRoot(view, "/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n", 0o644, "update-ldcache");
+  }
+  if (folders.length > 0) {
+    const name = `/etc/ld.so.conf.d/${confNameFor(folders)}`;
+    result.confFile = writeFileInRoot(view, name, folders.join("\n") + "\n", 0o644, "update-ldcache").inRoot;
+    logger.debug("wrote loader config", { file: result.confFile, folders });
+  }
+  // -r: ldconfig chroot()s into the rootfs before reading or writing anything.
+  runHost("update-ldcache", ldconfig, ["-r", view, "-f", "/etc/ld.so.conf", "-C", "/etc/ld.so.cache", ...folders]);
+  return result;
+}

@@ -1,0 +1,83 @@
+/**
+ * File operations of the installer that remember what was there before.
+ * Paths are as the host sees them; HostRoot maps them under --host-root.
+ */
+import * as fs from "node:fs";
+import path from "node:path";
+import { writeFileAtomic } from "../core/atomic-write.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { UndoRecord } from "./journal.js";
+
+export type Change = "created" | "updated" | "unchanged";
+
+function previous(host: HostRoot, p: string): { bytes: Buffer | null; mode?: number; link?: string } {
+  const hp = host.hostPath(p);
+  const st = fs.lstatSync(hp, { throwIfNoEntry: false });
+  if (!st) return { bytes: null };
+  if (st.isSymbolicLink()) return { bytes: null, link: fs.readlinkSync(hp) };
+  if (!st.isFile()) return { bytes: null };
+  return { bytes: fs.readFileSync(hp), mode: st.mode & 0o7777 };
+}
+
+/** Write a file (atomically, mode given) unless it already has these bytes and mode. */
+export function installFile(host: HostRoot, p: string, data: Buffer | string, mode: number, records: UndoRecord[], dryRun: boolean): Change {
+  const want = typeof data === "string" ? Buffer.from(data) : data;
+  const before = previous(host, p);
+  if (before.bytes && before.bytes.equals(want) && before.mode === mode) return "unchanged";
+  if (!dryRun) {
+    const hp = host.hostPath(p);
+    if (before.link !== undefined) fs.rmSync(hp);
+    writeFileAtomic(hp, want, { mkdirs: true, mode });
+    fs.chmodSync(hp, mode);
+  }
+  records.push({ kind: "file", path: p, before: before.bytes ? before.bytes.toString("base64") : null, ...(before.mode !== undefined ? { beforeMode: before.mode } : {}) });
+  return before.bytes || before.link !== undefined ? "updated" : "created";
+}
+
+export function installSymlink(host: HostRoot, p: string, target: string, records: UndoRecord[], dryRun: boolean): Change {
+  const hp = host.hostPath(p);
+  const before = previous(host, p);
+  if (before.link === target) return "unchanged";
+  if (before.bytes) {
+    // Never replace a real program of the same name (an NVIDIA install, say) without keeping it.
+    records.push({ kind: "file", path: p, before: before.bytes.toString("base64"), ...(before.mode !== undefined ? { beforeMode: before.mode } : {}) });
+  } else {
+    records.push({ kind: "symlink", path: p, before: before.link ?? null });
+  }
+  if (!dryRun) {
+    fs.mkdirSync(path.dirname(hp), { recursive: true, mode: 0o755 });
+    const tmp = `${hp}.actk-tmp-${process.pid}`;
+    fs.rmSync(tmp, { force: true });
+    fs.symlinkSync(target, tmp);
+    fs.renameSync(tmp, hp);
+  }
+  return before.bytes || before.link !== undefined ? "updated" : "created";
+}
+
+/** Undo one record; returns a sentence saying what was done. */
+export function undo(host: HostRoot, r: UndoRecord): string {
+  if (r.kind === "engine") return `engine ${r.runtime} is restored by its own journal`;
+  const hp = host.hostPath(r.path);
+  switch (r.kind) {
+    case "file":
+      if (r.before === null) {
+        fs.rmSync(hp, { force: true });
+        return `removed ${r.path}`;
+      }
+      fs.rmSync(hp, { force: true });
+      writeFileAtomic(hp, Buffer.from(r.before, "base64"), { mkdirs: true, mode: r.beforeMode ?? 0o644 });
+      return `restored ${r.path}`;
+    case "symlink":
+      fs.rmSync(hp, { force: true });
+      if (r.before === null) return `removed ${r.path}`;
+      fs.symlinkSync(r.before, hp);
+      return `restored link ${r.path} -> ${r.before}`;
+    case "dir":
+      try {
+        fs.rmdirSync(hp);
+        return `removed empty directory ${r.path}`;
+      } catch {
+        return `kept ${r.path} (not empty)`;
+      }
+  }
+}

@@ -1,0 +1,143 @@
+#!/bin/sh
+# actk-runtime: an OCI runtime shim, runc-compatible on the command line.
+#
+# Every command goes to the low-level runtime unchanged, by exec (same pid,
+# argv, stdio, extra fds, environment, signals, exit code). Only `create` of a
+# bundle whose config.json may hold a device request starts Node, which edits
+# config.json and returns; then this script execs the low-level runtime.
+# The pre-filter is a conservative fixed-string grep for the vendors' request
+# markers: a false positive costs a Node start, never a wrong container.
+#
+# Keep in step with src/runtime/args.ts (command and bundle) and
+# src/runtime/low-level.ts (runtime lookup). docs/runtime.md explains both.
+#
+# Environment: ACTK_CONFIG_FILE (default /etc/actk/config.toml under
+# ACTK_HOST_ROOT, else NVIDIA's config.toml; only the first `runtimes = [...]`
+# line is read here), ACTK_NODE (node binary),
+# ACTK_RUNTIME_LIB (the Node part), ACTK_HOST_ROOT, ACTK_RUNTIME_LOG_FILE,
+# ACTK_RUNTIME_MODE (all passed on to Node by inheritance).
+
+actk_fail() {
+	printf 'actk-runtime: %s; run `actk doctor` for a full diagnosis\n' "$1" >&2
+	exit "${2:-4}"
+}
+
+# Low-level runtime candidates: runtime.runtimes from the config (one line), else the defaults.
+# The config is found like src/config/load.ts does (XDG_CONFIG_HOME aside: engines do not set it).
+actk_candidates="docker-runc runc crun"
+actk_config=${ACTK_CONFIG_FILE:-${ACTK_HOST_ROOT%/}/etc/actk/config.toml}
+if [ -z "${ACTK_CONFIG_FILE:-}" ] && [ ! -f "$actk_config" ]; then
+	actk_config=${ACTK_HOST_ROOT%/}/etc/nvidia-container-runtime/config.toml
+fi
+if [ -f "$actk_config" ]; then
+	actk_line=$(grep -m 1 -E '^[[:space:]]*runtimes[[:space:]]*=' "$actk_config" 2>/dev/null) || actk_line=
+	if [ -n "$actk_line" ]; then
+		case $actk_line in
+		*\[*\]*) ;;
+		*) actk_fail "$actk_config: runtimes must be written on one line (runtimes = [\"runc\"]). Fix: put the list on one line" 3 ;;
+		esac
+		actk_line=${actk_line#*\[}
+		actk_line=${actk_line%%\]*}
+		actk_candidates=$(printf '%s' "$actk_line" | tr ',"'"'" '   ')
+	fi
+fi
+
+actk_runtime=
+actk_oldifs=$IFS
+set -f
+actk_tried=
+for actk_c in $actk_candidates; do
+	actk_tried=${actk_tried:+$actk_tried, }$actk_c
+	actk_p=
+	case $actk_c in
+	*/*) actk_p=$actk_c ;;
+	*)
+		IFS=:
+		for actk_d in $PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; do
+			[ -n "$actk_d" ] || continue
+			if [ -f "$actk_d/$actk_c" ] && [ -x "$actk_d/$actk_c" ]; then
+				actk_p=$actk_d/$actk_c
+				break
+			fi
+		done
+		IFS=$actk_oldifs
+		;;
+	esac
+	[ -n "$actk_p" ] && [ -f "$actk_p" ] && [ -x "$actk_p" ] || continue
+	case ${actk_p##*/} in
+	actk-runtime*) actk_fail "runtime.runtimes names actk-runtime itself ($actk_p), which would call itself forever. Fix: list runc or crun in runtime.runtimes" 3 ;;
+	esac
+	if [ "$actk_p" -ef "$0" ]; then
+		actk_fail "runtime.runtimes names actk-runtime itself ($actk_p), which would call itself forever. Fix: list runc or crun in runtime.runtimes" 3
+	fi
+	actk_runtime=$actk_p
+	break
+done
+set +f
+[ -n "$actk_runtime" ] || actk_fail "no low-level runtime found from runtime.runtimes [$actk_tried]. Fix: install runc or crun, or set runtime.runtimes to its absolute path" 4
+
+# The sub-command: the first argument that is not a global flag or a global flag's value.
+actk_cmd=
+actk_bundle=
+actk_expect=
+for actk_a in "$@"; do
+	if [ -z "$actk_cmd" ]; then
+		if [ -n "$actk_expect" ]; then
+			actk_expect=
+			continue
+		fi
+		case $actk_a in
+		-*=*) continue ;;
+		-*)
+			case ${actk_a#"${actk_a%%[!-]*}"} in
+			log | log-format | root | criu | rootless) actk_expect=1 ;;
+			esac
+			continue
+			;;
+		esac
+		actk_cmd=$actk_a
+		[ "$actk_cmd" = create ] || break
+		continue
+	fi
+	if [ -n "$actk_expect" ]; then
+		actk_bundle=$actk_a
+		actk_expect=
+		continue
+	fi
+	case $actk_a in
+	-*)
+		case ${actk_a#"${actk_a%%[!-]*}"} in
+		b | bundle) actk_expect=1 ;;
+		b=* | bundle=*) actk_bundle=${actk_a#*=} ;;
+		esac
+		;;
+	esac
+done
+
+if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
+	actk_spec=${actk_bundle:-.}/config.json
+	if [ -f "$actk_spec" ] && grep -q -F \
+		-e NVIDIA_VISIBLE_DEVICES -e NVIDIA_DRIVER_CAPABILITIES -e NVIDIA_REQUIRE_ -e CUDA_VERSION \
+		-e DOCKER_RESOURCE_ -e /var/run/nvidia-container-devices -e nvidia-container-runtime-hook \
+		-e ASCEND_VISIBLE_DEVICES -e ASCEND_RUNTIME_OPTIONS -e ASCEND_ALLOW_LINK \
+		-e AMD_VISIBLE_DEVICES -e ROCR_VISIBLE_DEVICES \
+		-e cdi.k8s.io/ \
+		"$actk_spec"; then
+		actk_self=$(readlink -f -- "$0" 2>/dev/null) || actk_self=$0
+		actk_lib=${ACTK_RUNTIME_LIB:-${actk_self%/*}/../lib/actk-runtime.mjs}
+		actk_node=${ACTK_NODE:-}
+		if [ -z "$actk_node" ]; then
+			actk_node=$(command -v node 2>/dev/null) || actk_node=
+			for actk_d in /usr/local/bin /usr/bin; do
+				[ -n "$actk_node" ] && break
+				[ -x "$actk_d/node" ] && actk_node=$actk_d/node
+			done
+		fi
+		[ -n "$actk_node" ] || actk_fail "the container asks for a device but node (Node.js >= 20) was not found. Fix: install Node.js or set ACTK_NODE" 4
+		# Node edits config.json only; its stdout is never the engine's.
+		ACTK_RUNTIME_STAGE=prepare ACTK_RUNTIME_SELF=$0 ACTK_LOW_LEVEL_RUNTIME=$actk_runtime \
+			"$actk_node" "$actk_lib" "$@" </dev/null >/dev/null || exit $?
+	fi
+fi
+
+exec "$actk_runtime" "$@"

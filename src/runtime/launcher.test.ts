@@ -1,0 +1,143 @@
+// The sh launcher's decisions (which runtime, which command, which bundle, Node or not),
+// checked with a recording low-level runtime and a recording "node", and against args.ts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestContext } from "node:test";
+import { parseRuntimeArgs } from "./args.js";
+
+const launcher = path.resolve(new URL(".", import.meta.url).pathname, "launcher.sh");
+
+interface Sandbox {
+  dir: string;
+  run(args: string[], opts?: { cwd?: string; env?: Record<string, string>; program?: string }): { status: number | null; stderr: string; runtimeArgv?: string[]; nodeCalls: string[] };
+}
+
+function sandbox(t: TestContext, runtimesLine?: string): Sandbox {
+  const dir = mkdtempSync(path.join(tmpdir(), "actk-launcher-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bin = path.join(dir, "bin");
+  mkdirSync(bin);
+  const fake = path.join(bin, "fake-runc");
+  writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$0" "$@" > "${dir}/runtime-argv"\nexit 7\n`);
+  chmodSync(fake, 0o755);
+  const node = path.join(bin, "fake-node");
+  writeFileSync(node, `#!/bin/sh\necho "$ACTK_RUNTIME_STAGE $ACTK_LOW_LEVEL_RUNTIME $*" >> "${dir}/node-calls"\nexit "\${FAKE_NODE_EXIT:-0}"\n`);
+  chmodSync(node, 0o755);
+  const prog = path.join(bin, "actk-runtime");
+  symlinkSync(launcher, prog);
+  const config = path.join(dir, "config.toml");
+  writeFileSync(config, `[runtime]\n${runtimesLine ?? `runtimes = ["nonexistent-runtime", "${fake}"]`}\n`);
+  return {
+    dir,
+    run(args, opts = {}) {
+      rmSync(path.join(dir, "runtime-argv"), { force: true });
+      rmSync(path.join(dir, "node-calls"), { force: true });
+      // Through sh, so the test does not depend on the file's x bit; $0 is still the program path.
+      const r = spawnSync("sh", [opts.program ?? prog, ...args], {
+        cwd: opts.cwd ?? dir, encoding: "utf8",
+        env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: config, ACTK_NODE: node, ACTK_RUNTIME_LIB: "/lib.mjs", ...opts.env },
+      });
+      const argvFile = path.join(dir, "runtime-argv");
+      const nodeFile = path.join(dir, "node-calls");
+      return {
+        status: r.status, stderr: r.stderr,
+        runtimeArgv: existsSync(argvFile) ? readFileSync(argvFile, "utf8").trimEnd().split("\n") : undefined,
+        nodeCalls: existsSync(nodeFile) ? readFileSync(nodeFile, "utf8").trimEnd().split("\n") : [],
+      };
+    },
+  };
+}
+
+function bundle(dir: string, name: string, env: string[]): string {
+  const b = path.join(dir, name);
+  mkdirSync(b, { recursive: true });
+  writeFileSync(path.join(b, "config.json"), JSON.stringify({ process: { env: ["PATH=/bin", ...env] } }));
+  return b;
+}
+
+test("launcher execs the low-level runtime with the arguments unchanged and returns its exit code", (t) => {
+  const s = sandbox(t);
+  const r = s.run(["--root", "/run/x", "--log-format=json", "state", "c1"]);
+  assert.equal(r.status, 7);
+  assert.deepEqual(r.runtimeArgv, [path.join(s.dir, "bin", "fake-runc"), "--root", "/run/x", "--log-format=json", "state", "c1"]);
+  assert.deepEqual(r.nodeCalls, []);
+});
+
+const createCases: { name: string; env: string[]; node: boolean }[] = [
+  { name: "a container without any request", env: ["HOME=/root"], node: false },
+  { name: "an NVIDIA request", env: ["NVIDIA_VISIBLE_DEVICES=0"], node: true },
+  { name: "an Ascend request", env: ["ASCEND_VISIBLE_DEVICES=3"], node: true },
+  { name: "an AMD request", env: ["AMD_VISIBLE_DEVICES=all"], node: true },
+  { name: "a legacy CUDA image (CUDA_VERSION)", env: ["CUDA_VERSION=12.4.0"], node: true },
+];
+for (const c of createCases) {
+  test(`launcher pre-filter: create with ${c.name} ${c.node ? "starts Node first" : "never starts Node"}`, (t) => {
+    const s = sandbox(t);
+    const b = bundle(s.dir, "b", c.env);
+    const r = s.run(["--root", "/run/x", "create", "--bundle", b, "c1"]);
+    assert.equal(r.status, 7);
+    assert.deepEqual(r.runtimeArgv?.slice(1), ["--root", "/run/x", "create", "--bundle", b, "c1"]);
+    assert.deepEqual(r.nodeCalls, c.node ? [`prepare ${path.join(s.dir, "bin", "fake-runc")} /lib.mjs --root /run/x create --bundle ${b} c1`] : []);
+  });
+}
+
+test("launcher finds the bundle from -b=, from the last flag, and from the cwd", (t) => {
+  const s = sandbox(t);
+  const gpu = bundle(s.dir, "gpu", ["NVIDIA_VISIBLE_DEVICES=all"]);
+  const plain = bundle(s.dir, "plain", []);
+  assert.equal(s.run(["create", `-b=${gpu}`, "c"]).nodeCalls.length, 1);
+  assert.equal(s.run(["create", "-b", gpu, "--bundle", plain, "c"]).nodeCalls.length, 0);
+  assert.equal(s.run(["create", "c"], { cwd: gpu }).nodeCalls.length, 1);
+  // "create" as a container id of another command is not a create.
+  assert.equal(s.run(["delete", "create"], { cwd: gpu }).nodeCalls.length, 0);
+  // "create" as the value of a global flag is not the command.
+  assert.equal(s.run(["--root", "create", "state", "x"], { cwd: gpu }).nodeCalls.length, 0);
+});
+
+test("launcher: a failing Node part stops the create with its exit code and never runs the runtime", (t) => {
+  const s = sandbox(t);
+  const b = bundle(s.dir, "b", ["NVIDIA_VISIBLE_DEVICES=0"]);
+  const r = s.run(["create", "--bundle", b, "c1"], { env: { FAKE_NODE_EXIT: "3" } });
+  assert.equal(r.status, 3);
+  assert.equal(r.runtimeArgv, undefined);
+});
+
+test("launcher refuses a runtimes list that names actk-runtime itself", (t) => {
+  const s = sandbox(t, `runtimes = ["${launcher}"]`);
+  const r = s.run(["state", "x"]);
+  assert.equal(r.status, 3);
+  assert.match(r.stderr, /^actk-runtime: runtime.runtimes names actk-runtime itself .*; run `actk doctor` for a full diagnosis\n$/);
+});
+
+test("launcher says which runtimes it tried when none exists", (t) => {
+  const s = sandbox(t, `runtimes = ["no-such-runc", "/nope/crun"]`);
+  const r = s.run(["state", "x"]);
+  assert.equal(r.status, 4);
+  assert.match(r.stderr, /no low-level runtime found from runtime.runtimes \[no-such-runc, \/nope\/crun\]\. Fix: install runc or crun/);
+  assert.equal(r.stderr.split("\n").length, 2);
+});
+
+test("launcher and args.ts agree on the command and the bundle", () => {
+  const table: string[][] = [
+    ["create", "--bundle", "/b", "id"],
+    ["--root", "/r", "--log", "/l", "--log-format", "json", "create", "-b", "/b", "id"],
+    ["--debug", "create", "--bundle=/b", "id"],
+    ["---root=/r", "create", "-bundle", "/b", "id"],
+    ["start", "id"],
+    ["--root", "create", "state", "id"],
+  ];
+  for (const argv of table) {
+    const parsed = parseRuntimeArgs(argv, "/cwd");
+    // Run only the parsing part of the launcher: everything between the markers.
+    const script = readFileSync(launcher, "utf8");
+    const part = script.slice(script.indexOf("actk_cmd=\n"), script.indexOf("if [ \"$actk_cmd\" = create ]"));
+    const r = spawnSync("sh", ["-c", `${part}\nprintf '%s|%s' "$actk_cmd" "$actk_bundle"`, "sh", ...argv], { encoding: "utf8" });
+    const [cmd, b] = r.stdout.split("|");
+    assert.equal(cmd, parsed.command, argv.join(" "));
+    if (parsed.command === "create") assert.equal(path.resolve("/cwd", b || "."), parsed.bundle, argv.join(" "));
+  }
+});

@@ -1,0 +1,161 @@
+/**
+ * actk-runtime's Node part. Normally started by the sh launcher
+ * (src/runtime/launcher.sh) with ACTK_RUNTIME_STAGE=prepare, only for a
+ * `create` whose config.json may hold a request: it edits config.json and
+ * exits 0, and the launcher then execs the low-level runtime itself, so the
+ * engine sees the same pid, argv, stdio, extra fds, environment and signals as
+ * with bare runc. Started directly (no stage), it also hands over, as a child
+ * process with stdio inherited (extra fds beyond 0-2 are not passed: use the
+ * launcher).
+ *
+ * Never writes to stdout. An error before hand-over: one line on stderr and in
+ * runc's --log file (where containerd and docker read runtime errors from),
+ * details in the log file, config.json unchanged, exit ≠ 0.
+ */
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, writeSync } from "node:fs";
+import path from "node:path";
+import { ActkError, ExitCode, toActkError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { createLogger, type LogLevel } from "../core/log.js";
+import { PluginType } from "../core/registry.js";
+import { loadConfig } from "../config/load.js";
+import { pluginDefaultsOf } from "../config/schema.js";
+import type { ActkConfig } from "../config/types.js";
+import { doctorHint } from "../edits/resolve.js";
+import { HostRoot } from "../host/host-root.js";
+import { createRegistry } from "../plugins.js";
+import type { Vendor } from "../vendors/vendor.js";
+import { cdiDeviceEdits } from "../apply/cdi-inject.js";
+import { loadSpecDirs } from "../cdi/load.js";
+import { parseRuntimeArgs, type RuntimeArgs } from "./args.js";
+import { findLowLevelRuntime } from "./low-level.js";
+import { checkMode, modeFromProgramName } from "./mode.js";
+import { prepareCreate } from "./prepare.js";
+
+export interface RuntimeMainOptions {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  /** Path this program was started as (the launcher passes its own $0 in ACTK_RUNTIME_SELF). */
+  self: string;
+}
+
+const hookPathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+export function vendorsFor(host: HostRoot, config: ActkConfig, logger: Logger): Vendor[] {
+  const plugins = createRegistry(host).init({
+    logger,
+    configFor: (reg) => {
+      const section = config.plugins[`${reg.type.split(".")[1]}.${reg.id}`];
+      return section && typeof reg.config === "object" ? { ...(reg.config as object), ...section } : reg.config;
+    },
+  });
+  for (const r of plugins.records) if (r.type === PluginType.vendor && r.status !== "ok") logger.debug(`vendor ${r.id} unavailable`, { error: r.error });
+  return plugins.all<Vendor>(PluginType.vendor);
+}
+
+/** actk-hook's absolute path: the configured one if it exists, else the one beside this program. */
+export function hookPathFor(config: ActkConfig, self: string): string {
+  if (path.isAbsolute(config.hook.path) && existsSync(config.hook.path)) return config.hook.path;
+  const beside = path.join(path.dirname(self), "actk-hook");
+  const fromLib = path.join(path.dirname(self), "..", "bin", "actk-hook");
+  if (existsSync(beside)) return beside;
+  if (existsSync(fromLib)) return path.resolve(fromLib);
+  return path.resolve(config.hook.path);
+}
+
+/** The one line users see: what failed, the fix, where to look next. */
+export function errorLine(e: ActkError): string {
+  let text = e.format().replace(/\s*\n\s*/g, " ");
+  if (!text.includes(doctorHint)) text += `; ${doctorHint}`;
+  return `actk-runtime: ${text}`;
+}
+
+/** Append the error to runc's --log file in runc's format, so engines show it. */
+function logToRuncLog(args: RuntimeArgs, line: string): void {
+  if (!args.log || args.log === "/dev/stderr") return;
+  const time = new Date().toISOString();
+  const rec = args.logFormat === "json"
+    ? JSON.stringify({ level: "error", msg: line, time }) + "\n"
+    : `time="${time}" level=error msg=${JSON.stringify(line)}\n`;
+  try {
+    appendFileSync(args.log, rec);
+  } catch {
+    // The log of the engine is best effort; stderr already has the line.
+  }
+}
+
+export async function runtimeMain(opts: RuntimeMainOptions): Promise<number> {
+  const { argv, env } = opts;
+  let args: RuntimeArgs = { debug: false };
+  let logger: Logger = createLogger({ file: env.ACTK_RUNTIME_LOG_FILE ?? "/dev/null", component: "actk-runtime" });
+  const prepareOnly = env.ACTK_RUNTIME_STAGE === "prepare";
+  try {
+    args = parseRuntimeArgs(argv);
+    const host = HostRoot.fromEnvironment(undefined, env);
+    // Same lookup as the CLI (so `actk config show` shows what the runtime uses).
+    const loaded = loadConfig({ env, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(createRegistry(host).list()) });
+    const config = loaded.config;
+    const level: LogLevel = args.debug ? "debug" : config.runtime.logLevel;
+    logger = createLogger({ file: env.ACTK_RUNTIME_LOG_FILE ?? config.runtime.logFile, level, component: "actk-runtime" });
+    logger.debug("invoked", { argv, config: loaded.source, stage: env.ACTK_RUNTIME_STAGE ?? "direct" });
+
+    const aliasMode = env.ACTK_RUNTIME_ALIAS_MODE || undefined;
+    const mode = modeFromProgramName(opts.self) ?? (aliasMode ? checkMode(aliasMode, "program name")
+      : env.ACTK_RUNTIME_MODE ? checkMode(env.ACTK_RUNTIME_MODE, "ACTK_RUNTIME_MODE") : config.runtime.mode);
+
+    const runtime = prepareOnly ? env.ACTK_LOW_LEVEL_RUNTIME ?? "" : findLowLevelRuntime(config.runtime.runtimes, [opts.self, process.argv[1] ?? ""], env.PATH);
+    if (args.command === "create" && args.bundle) {
+      const hookEnv = [hookPathEnv];
+      if (!host.isRealHost) hookEnv.push(`ACTK_HOST_ROOT=${host.root}`);
+      if (env.ACTK_CONFIG_FILE) hookEnv.push(`ACTK_CONFIG_FILE=${env.ACTK_CONFIG_FILE}`);
+      const r = prepareCreate({
+        bundle: args.bundle, mode, host, vendors: vendorsFor(host, config, logger), hookPath: hookPathFor(config, opts.self),
+        hookEnv, logger, defaultKind: config.cdi.defaultKind, annotationPrefixes: config.cdi.annotationPrefixes,
+        cdi: (names) => {
+          const specDirs = config.cdi.specDirs.map((d) => host.hostPath(d));
+          const loaded = loadSpecDirs(specDirs);
+          for (const e of loaded.errors) logger.warn(`CDI spec skipped: ${e.format()}`);
+          return cdiDeviceEdits(names, loaded.specs, { specDirs });
+        },
+      });
+      logger.info(r.changed ? "edited config.json" : "config.json unchanged", { bundle: args.bundle, mode: r.mode, reason: r.reason, runtime });
+    }
+    if (prepareOnly) return ExitCode.ok;
+    return await handOver(runtime, argv, env);
+  } catch (e) {
+    const err = toActkError(e);
+    const line = errorLine(err);
+    logger.error(line, { stack: e instanceof Error ? e.stack : undefined, argv });
+    logToRuncLog(args, line);
+    // writeSync, not process.stderr: a libuv stream could switch the shared fd to non-blocking.
+    try {
+      writeSync(2, line + "\n");
+    } catch {
+      // nowhere left to say it
+    }
+    return err.exitCode === ExitCode.ok ? ExitCode.internal : err.exitCode;
+  }
+}
+
+/** Run the low-level runtime with our stdio and environment, pass signals on, return its exit code. */
+function handOver(runtime: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(runtime, argv, { stdio: "inherit", env, argv0: runtime });
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
+    const forward = (s: NodeJS.Signals): void => {
+      child.kill(s);
+    };
+    for (const s of signals) process.on(s, forward);
+    child.on("error", (e) => reject(new ActkError(`cannot run ${runtime}: ${e.message}`, { exitCode: ExitCode.external, cause: e })));
+    child.on("exit", (code, signal) => {
+      for (const s of signals) process.off(s, forward);
+      resolve(code ?? (signal ? 128 + signalNumber(signal) : ExitCode.external));
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15 };
+  return numbers[signal] ?? 1;
+}

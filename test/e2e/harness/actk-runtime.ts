@@ -1,0 +1,36 @@
+/**
+ * actk-runtime as an engine would start it: the built dist/bin/actk-runtime
+ * (the sh launcher), with a private config (runc as the low-level runtime),
+ * a private log file and, for simulated hosts, ACTK_HOST_ROOT.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { TestContext } from "node:test";
+import { distBin, program, tempDir } from "./requirements.js";
+
+export interface ActkRuntimeSetup {
+  /** dist/bin/actk-runtime */
+  runtime: string;
+  /** Environment to start it (or the daemon that starts it) with. */
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  configFile: string;
+  /** The log's text ("" when nothing was logged). */
+  log(): string;
+}
+
+export function actkRuntime(t: TestContext, opts: { hostRoot?: string; mode?: string } = {}): ActkRuntimeSetup {
+  const dir = tempDir(t, "actk-rt-");
+  const logFile = path.join(dir, "actk-runtime.log");
+  const configFile = path.join(dir, "config.toml");
+  const lines = ["[runtime]", `runtimes = [${JSON.stringify(program("runc"))}]`, `log-file = ${JSON.stringify(logFile)}`, `log-level = "debug"`];
+  if (opts.mode) lines.push(`mode = ${JSON.stringify(opts.mode)}`);
+  writeFileSync(configFile, lines.join("\n") + "\n");
+  const env: NodeJS.ProcessEnv = { ...process.env, ACTK_CONFIG_FILE: configFile, ACTK_RUNTIME_LOG_FILE: logFile };
+  if (opts.hostRoot) env.ACTK_HOST_ROOT = opts.hostRoot;
+  else delete env.ACTK_HOST_ROOT;
+  return {
+    runtime: distBin("actk-runtime"), env, logFile, configFile,
+    log: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : ""),
+  };
+}

@@ -1,0 +1,97 @@
+// actk-runtime in place of runc (create/start/delete, as containerd's shim drives it) on simulated hosts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { TestContext } from "node:test";
+import { needs, program, tempDir } from "./harness/requirements.js";
+import { findBusybox } from "./harness/rootfs.js";
+import { createBundle } from "./harness/bundle.js";
+import { runLifecycle } from "./harness/runc.js";
+import { createSimHost } from "./harness/sim.js";
+import { actkRuntime } from "./harness/actk-runtime.js";
+
+const prerequisites = (t: TestContext): boolean => {
+  if (!needs(t, { root: true, programs: ["runc"] })) return false;
+  if (!findBusybox()) return needs(t, { programs: ["/bin/busybox (busybox-static)"] });
+  return true;
+};
+
+/** What the container sees: its /dev entries and the driver libraries under /usr and /lib. */
+const listDevicesAndLibs = ["/bin/sh", "-c", "ls /dev; echo ---; find /usr /lib /lib64 -name 'lib*.so*' 2>/dev/null | sort"];
+
+interface Seen { devices: string[]; libs: string[]; create: { status: number | null; stderr: string }; config: string; configBefore: string }
+
+function runThroughActk(t: TestContext, opts: { profile?: string; env: string[]; args?: string[]; runtime?: "actk" | "runc" }): Seen {
+  const dir = tempDir(t);
+  const hostRoot = opts.profile ? createSimHost(t, opts.profile) : undefined;
+  const rt = actkRuntime(t, { hostRoot });
+  const bundle = path.join(dir, "bundle");
+  const configPath = createBundle(bundle, { args: opts.args ?? listDevicesAndLibs, env: opts.env });
+  const configBefore = readFileSync(configPath, "utf8");
+  const runtime = opts.runtime === "runc" ? program("runc") : rt.runtime;
+  const r = runLifecycle({ runtime, root: path.join(dir, "state"), bundle, id: `actk-e2e-${process.pid}-${Math.floor(Math.random() * 1e6)}`, env: rt.env });
+  t.diagnostic(`actk-runtime log:\n${rt.log()}`);
+  const [devs = "", libs = ""] = r.output.split("---\n");
+  return {
+    devices: devs.split("\n").filter(Boolean), libs: libs.split("\n").filter(Boolean),
+    create: r.create, config: readFileSync(configPath, "utf8"), configBefore,
+  };
+}
+
+const nvidiaNodes = (devices: string[]): string[] => devices.filter((d) => /^nvidia\d+$/.test(d)).sort();
+
+test("a container without any request gets the same config.json bytes and output as with bare runc", (t) => {
+  if (!prerequisites(t)) return;
+  const args = ["/bin/sh", "-c", "echo plain; ls /dev | wc -l"];
+  const bare = runThroughActk(t, { env: ["HOME=/root"], args, runtime: "runc" });
+  const actk = runThroughActk(t, { env: ["HOME=/root"], args });
+  assert.equal(actk.create.status, 0, actk.create.stderr);
+  assert.equal(actk.config, actk.configBefore);
+  assert.equal(bare.config, bare.configBefore);
+  assert.deepEqual(actk.devices, bare.devices);
+});
+
+test("NVIDIA_VISIBLE_DEVICES=0 on dgx-h100 gives /dev/nvidia0, the control nodes and the driver libraries", (t) => {
+  if (!prerequisites(t)) return;
+  const seen = runThroughActk(t, { profile: "dgx-h100", env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"] });
+  assert.equal(seen.create.status, 0, seen.create.stderr);
+  assert.deepEqual(nvidiaNodes(seen.devices), ["nvidia0"]);
+  assert.ok(seen.devices.includes("nvidiactl"), seen.devices.join(" "));
+  assert.ok(seen.libs.some((l) => /\/libcuda\.so\.550\.54\.15$/.test(l)), seen.libs.join("\n"));
+  assert.ok(seen.libs.some((l) => /\/libnvidia-ml\.so\.550\.54\.15$/.test(l)), seen.libs.join("\n"));
+});
+
+test("NVIDIA_VISIBLE_DEVICES=all on dgx-h100 gives all 8 GPUs", (t) => {
+  if (!prerequisites(t)) return;
+  const seen = runThroughActk(t, { profile: "dgx-h100", env: ["NVIDIA_VISIBLE_DEVICES=all"] });
+  assert.equal(seen.create.status, 0, seen.create.stderr);
+  assert.deepEqual(nvidiaNodes(seen.devices), ["nvidia0", "nvidia1", "nvidia2", "nvidia3", "nvidia4", "nvidia5", "nvidia6", "nvidia7"]);
+});
+
+test("NVIDIA_VISIBLE_DEVICES=void on dgx-h100 gives no GPU and leaves config.json as it was", (t) => {
+  if (!prerequisites(t)) return;
+  const seen = runThroughActk(t, { profile: "dgx-h100", env: ["NVIDIA_VISIBLE_DEVICES=void"] });
+  assert.equal(seen.create.status, 0, seen.create.stderr);
+  assert.deepEqual(nvidiaNodes(seen.devices), []);
+  assert.ok(!seen.devices.includes("nvidiactl"));
+  assert.equal(seen.config, seen.configBefore);
+});
+
+test("ASCEND_VISIBLE_DEVICES=3 on ascend-910b gives /dev/davinci3 and davinci_manager", (t) => {
+  if (!prerequisites(t)) return;
+  const seen = runThroughActk(t, { profile: "ascend-910b", env: ["ASCEND_VISIBLE_DEVICES=3"] });
+  assert.equal(seen.create.status, 0, seen.create.stderr);
+  assert.deepEqual(seen.devices.filter((d) => /^davinci\d+$/.test(d)), ["davinci3"]);
+  assert.ok(seen.devices.includes("davinci_manager"), seen.devices.join(" "));
+});
+
+test("a bad request fails create with one actk line on stderr and leaves config.json unchanged", (t) => {
+  if (!prerequisites(t)) return;
+  const seen = runThroughActk(t, { profile: "dgx-h100", env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=bogus"] });
+  assert.notEqual(seen.create.status, 0);
+  const lines = seen.create.stderr.split("\n").filter(Boolean);
+  assert.equal(lines.length, 1, seen.create.stderr);
+  assert.match(lines[0] ?? "", /^actk-runtime: .*NVIDIA_DRIVER_CAPABILITIES.*bogus.*run `actk doctor` for a full diagnosis$/);
+  assert.equal(seen.config, seen.configBefore);
+});
