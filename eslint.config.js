@@ -15,8 +15,19 @@ export default tseslint.config(
     },
   },
   {
-    // Vendor folders may import their own files; the registry index imports every vendor.
-    files: ["src/vendors/**", "src/plugins.ts", "**/*.test.ts", "test/**", "bench/**"],
+    // The registry index imports every vendor; tests and benchmarks may build vendors directly.
+    files: ["src/plugins.ts", "**/*.test.ts", "test/**", "bench/**"],
     rules: { "no-restricted-imports": "off" },
   },
+  // A vendor imports its own files and shared code, never another vendor.
+  ...["nvidia", "ascend", "amd"].map((v) => ({
+    files: [`src/vendors/${v}/**`],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["nvidia", "ascend", "amd"].filter((o) => o !== v).map((o) => `**/vendors/${o}/*`),
+          message: "A vendor never imports another vendor; move shared code to src/host, src/edits or src/request." }],
+      }],
+    },
+  })),
 );

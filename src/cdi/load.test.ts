@@ -59,3 +59,13 @@ test("spec dirs: only .json and .yaml files, a missing dir is skipped, a bad fil
   assert.equal(res.errors[0]?.file, path.join(dir, "b.json"));
   assert.equal(res.specs[0]?.deviceLines[0], 5);
 });
+
+test("YAML output quotes every string a YAML 1.1 reader (Go's sigs.k8s.io/yaml) would take for a number or boolean", () => {
+  const names = ["0", "1:0", "0:1", "10:59", "1_0", "on", "no", "Y", "0x1f", "1.5", "2024-01-02"];
+  const s: CdiSpec = { ...good, devices: names.map((name) => ({ name, containerEdits: { env: [`A=${name}`] } })) };
+  const text = serializeSpec(s, "yaml");
+  for (const n of names) assert.match(text, new RegExp(`- name: "${n.replace(/[.]/g, "\\.")}"\n`), n);
+  assert.match(text, /- name: "0"\n/);
+  assert.match(text, /path: \/dev\/nvidia0\n/, "ordinary strings stay plain");
+  assert.deepEqual(parseSpecText(text, "x.yaml").spec, s);
+});

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
+import fc from "fast-check";
 import { ActkError } from "../core/errors.js";
 import { HostRoot } from "../host/host-root.js";
 import { containerdEngine } from "./containerd/index.js";
@@ -134,4 +135,53 @@ test("unconfigure without a journal changes nothing and says so", (t) => {
   const r = unconfigureEngine(dockerEngine, "actk", host, run);
   assert.equal(r.changed, false);
   assert.match(r.notes[0]!, /no journal/);
+});
+
+test("property: docker configure → user edits one unrelated value → unconfigure gives the original plus exactly that edit", (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), "actk-engines-prop-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const key = fc.stringMatching(/^[a-z][a-z-]{0,8}$/).filter((k) => !["runtimes", "features", "default-runtime"].includes(k));
+  const scalar = fc.oneof(fc.integer(), fc.boolean(), fc.stringMatching(/^[a-z0-9 ./:-]{0,12}$/));
+  const doc = fc.dictionary(key, fc.oneof(scalar, fc.dictionary(key, scalar, { maxKeys: 3 })), { minKeys: 1, maxKeys: 6 });
+  let n = 0;
+  fc.assert(fc.property(doc, fc.constantFrom(2, 4, "\t"), fc.boolean(), fc.boolean(), (d, indent, setAsDefault, cdiEnabled) => {
+    const host = new HostRoot(path.join(root, String(n++)));
+    const file = "/etc/docker/daemon.json";
+    const original = JSON.stringify(d, null, indent) + "\n";
+    mkdirSync(path.dirname(host.hostPath(file)), { recursive: true });
+    writeFileSync(host.hostPath(file), original);
+    const o = options({ configPath: file, setAsDefault, cdiEnabled });
+    configureEngine(dockerEngine, o, host, run);
+    const firstKey = Object.keys(d)[0]!;
+    const configured = read(host, file)!;
+    const edited = configured.replace(`"${firstKey}": `, `"${firstKey}-edited": `);
+    writeFileSync(host.hostPath(file), edited);
+    unconfigureEngine(dockerEngine, "actk", host, run);
+    assert.equal(read(host, file), original.replace(`"${firstKey}": `, `"${firstKey}-edited": `));
+  }), { numRuns: 40 });
+});
+
+test("property: every TOML engine and config version round-trips byte for byte for any runtime name and flags, with a user edit in between", (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), "actk-engines-prop-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const tomlCases = cases.filter((c) => c.edit && c.engine !== dockerEngine);
+  let n = 0;
+  fc.assert(fc.property(
+    fc.constantFrom(...tomlCases), fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/), fc.boolean(), fc.boolean(),
+    fc.array(fc.constantFrom("/etc/cdi", "/var/run/cdi"), { maxLength: 2 }),
+    (c, runtimeName, setAsDefault, cdiEnabled, cdiSpecDirs) => {
+      const host = new HostRoot(path.join(root, String(n++)));
+      for (const [p, text] of Object.entries(c.files)) {
+        mkdirSync(path.dirname(host.hostPath(p)), { recursive: true });
+        writeFileSync(host.hostPath(p), text);
+      }
+      const o = options({ ...c.opts, runtimeName, setAsDefault, cdiEnabled, cdiSpecDirs });
+      configureEngine(c.engine, o, host, run);
+      const [file, from, to] = c.edit!;
+      writeFileSync(host.hostPath(file), read(host, file)!.replace(from, to));
+      unconfigureEngine(c.engine, runtimeName, host, run);
+      for (const [p, text] of Object.entries(c.files)) assert.equal(read(host, p), p === file ? text.replace(from, to) : text, p);
+      assert.equal(read(host, "/etc/containerd/conf.d/99-actk.toml"), undefined);
+    },
+  ), { numRuns: 40 });
 });

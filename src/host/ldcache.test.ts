@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import os from "node:os";
@@ -102,4 +103,27 @@ test("library names compare like glibc's _dl_cache_libcmp (numbers numerically)"
     ["libfoo.so", "libfoo.so.1", -1],
   ];
   for (const [a, b, sign] of table) assert.equal(Math.sign(compareLibNames(a, b)), sign, `${a} vs ${b}`);
+});
+
+test("property: any set of entries round-trips through the writer and parser", () => {
+  const name = fc.stringMatching(/^lib[a-zA-Z0-9_+-]{1,12}\.so(\.[0-9]{1,3}){0,3}$/);
+  const dir = fc.constantFrom("/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/local/nvidia/lib64", "/opt/ü/lib");
+  fc.assert(fc.property(fc.uniqueArray(fc.tuple(name, dir), { maxLength: 20, selector: ([n, d]) => `${d}/${n}` }), (pairs) => {
+    const entries = pairs.map(([n, d]) => ({ key: n, value: `${d}/${n}` }));
+    const parsed = parseLdCache(buildLdCache(entries)).entries.map((e) => `${e.key}=${e.value}`).sort();
+    assert.deepEqual(parsed, entries.map((e) => `${e.key}=${e.value}`).sort());
+  }));
+});
+
+test("property: truncated or corrupted caches raise ActkError, never anything else", () => {
+  const good = buildLdCache(libs);
+  fc.assert(fc.property(fc.nat({ max: good.length }), fc.nat({ max: good.length - 1 }), fc.integer({ min: 0, max: 255 }), (cut, at, byte) => {
+    const b = Buffer.from(good.subarray(0, cut));
+    if (at < b.length) b[at] = byte;
+    try {
+      parseLdCache(b);
+    } catch (e) {
+      assert.ok(e instanceof ActkError, String(e));
+    }
+  }));
 });

@@ -22,7 +22,7 @@ test("containerd: ctr run --runc-binary actk-runtime --env NVIDIA_VISIBLE_DEVICE
   const rootfs = buildBusyboxRootfs(path.join(dir, "rootfs"));
   // The shim inherits containerd's environment, so ACTK_* reach actk-runtime this way.
   const d = startContainerd(path.join(dir, "containerd"), rt.env);
-  t.after(() => d.stop());
+  try {
   const run = (name: string, env: string[]): ReturnType<typeof ctr> =>
     ctr(d, ["run", "--rm", "--runc-binary", rt.runtime, ...env.flatMap((e) => ["--env", e]), "--rootfs", rootfs, id(name), "/bin/sh", "-c", "ls /dev"]);
   const gpu = run("ctr-gpu", ["NVIDIA_VISIBLE_DEVICES=1"]);
@@ -32,6 +32,9 @@ test("containerd: ctr run --runc-binary actk-runtime --env NVIDIA_VISIBLE_DEVICE
   const plain = run("ctr-plain", []);
   assert.equal(plain.status, 0, String(plain.stderr));
   assert.deepEqual(nvidiaNodes(String(plain.stdout)), []);
+  } finally {
+    await d.stop(); // before the temp dir goes
+  }
 });
 
 test("docker: --runtime=actk with NVIDIA_VISIBLE_DEVICES=0 sees the GPU; a bad capability fails with actk's line", async (t) => {
@@ -39,7 +42,7 @@ test("docker: --runtime=actk with NVIDIA_VISIBLE_DEVICES=0 sees the GPU; a bad c
   const dir = tempDir(t);
   const rt = actkRuntime(t, { hostRoot: createSimHost(t, "dgx-h100") });
   const d = startDockerd(path.join(dir, "docker"), { daemonJson: { runtimes: { actk: { path: rt.runtime } } }, env: rt.env });
-  t.after(() => d.stop());
+  try {
   dockerImportRootfs(d, buildBusyboxRootfs(path.join(dir, "rootfs")), "actk-busybox:e2e");
   const ok = docker(d, ["run", "--rm", "--runtime=actk", "--network=none", "-e", "NVIDIA_VISIBLE_DEVICES=0", "actk-busybox:e2e", "/bin/sh", "-c", "ls /dev"]);
   t.diagnostic(rt.log());
@@ -48,8 +51,12 @@ test("docker: --runtime=actk with NVIDIA_VISIBLE_DEVICES=0 sees the GPU; a bad c
   const bad = docker(d, ["run", "--rm", "--runtime=actk", "--network=none", "-e", "NVIDIA_VISIBLE_DEVICES=0", "-e", "NVIDIA_DRIVER_CAPABILITIES=bogus", "actk-busybox:e2e", "true"]);
   assert.notEqual(bad.status, 0);
   assert.match(String(bad.stderr), /actk-runtime: .*NVIDIA_DRIVER_CAPABILITIES=bogus.*run `actk doctor` for a full diagnosis/);
+  } finally {
+    await d.stop(); // before the temp dir goes
+  }
 });
 
+// conmon starts the runtime with its own environment, so ACTK_HOST_ROOT travels in a wrapper.
 test("podman: --runtime actk-runtime run with NVIDIA_VISIBLE_DEVICES=2 sees /dev/nvidia2", (t) => {
   if (!needs(t, { root: true, programs: ["podman", "runc"] }) || !hasBusybox(t)) return;
   const dir = tempDir(t);
@@ -57,7 +64,7 @@ test("podman: --runtime actk-runtime run with NVIDIA_VISIBLE_DEVICES=2 sees /dev
   const rootfs = buildBusyboxRootfs(path.join(dir, "rootfs"));
   const podman = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(program("podman"), [
     "--root", path.join(dir, "storage"), "--runroot", path.join(dir, "run"), "--tmpdir", path.join(dir, "tmp"),
-    "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", rt.runtime, ...args,
+    "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", rt.wrapper, ...args,
   ], { encoding: "utf8", env: rt.env, timeout: 180_000 });
   const r = podman(["run", "--rm", "--network", "none", "-e", "NVIDIA_VISIBLE_DEVICES=2", "--rootfs", rootfs, "/bin/sh", "-c", "ls /dev"]);
   t.diagnostic(rt.log());

@@ -76,3 +76,16 @@ test("system create-device-nodes --control-devices recreates a missing nvidia-uv
   assert.ok(st.isCharacterDevice());
   assert.equal(Math.floor(st.rdev / 256) & 0xfff, 509);
 });
+
+test("the mixed profile is seen by both the NVIDIA and the Ascend vendor; an unknown --vendor is a usage error", (t) => {
+  const root = path.join(tempDir(t, "actk-sim-it-"), "h");
+  assert.equal(actk(["sim", "create", "--profile", "mixed", root]).status, 0);
+  const i = actk(["--host-root", root, "info", "--json"]);
+  assert.equal(i.status, 0, i.stderr);
+  const counts = Object.fromEntries((JSON.parse(i.stdout) as InfoJson).vendors.map((v) => [v.vendor, v.devices.length]));
+  assert.equal(counts.nvidia, 2);
+  assert.equal(counts.ascend, 2);
+  const bad = actk(["--host-root", root, "info", "--vendor", "nosuch"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown vendor "nosuch"/);
+});

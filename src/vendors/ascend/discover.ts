@@ -11,7 +11,7 @@ import { inspectDeviceNode } from "../../host/device-node.js";
 import type { HostRoot } from "../../host/host-root.js";
 import type { Discovery, VendorDevice } from "../vendor.js";
 import { type AscendChip, chipByPciDevice, chipFacts, huaweiPciVendor } from "./chips.js";
-import { checkListEntry } from "./list-entry.js";
+import { checkListEntry } from "../../host/list-entry.js";
 import { loadMountList, mountListDir, type ResolvedListEntry } from "./mount-list.js";
 
 export const driverRoot = "/usr/local/Ascend/driver";

@@ -10,7 +10,7 @@
 import path from "node:path";
 import { ActkError, ExitCode } from "../../core/errors.js";
 import type { HostRoot } from "../../host/host-root.js";
-import { checkListEntry, entrySyntaxProblem, globToRegExp, isGlob } from "./list-entry.js";
+import { checkListEntry, entrySyntaxProblem, globToRegExp, isGlob } from "../../host/list-entry.js";
 
 export const mountListDir = "/etc/ascend-docker-runtime.d";
 export const maxListEntries = 128;

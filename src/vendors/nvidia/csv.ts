@@ -16,7 +16,7 @@ import type { ContainerEdits, DeviceNode, Mount } from "../../edits/container-ed
 import { inspectDeviceNode } from "../../host/device-node.js";
 import type { HostRoot } from "../../host/host-root.js";
 // The path-safety rules are shared with Ascend's lists; see that module.
-import { checkListEntry, entrySyntaxProblem, globToRegExp, isGlob } from "../ascend/list-entry.js";
+import { checkListEntry, entrySyntaxProblem, globToRegExp, isGlob } from "../../host/list-entry.js";
 
 export const csvMountSpecDir = "/etc/nvidia-container-runtime/host-files-for-container.d";
 /** The files NVIDIA's runtime uses unless NVIDIA_REQUIRE_JETPACK=csv-mounts=all. */

@@ -15,6 +15,11 @@ export interface ActkRuntimeSetup {
   env: NodeJS.ProcessEnv;
   logFile: string;
   configFile: string;
+  /**
+   * A sh wrapper that sets `env`'s ACTK_* variables and execs actk-runtime, for engines that
+   * start the runtime with an environment of their own (podman's conmon passes none of ours).
+   */
+  wrapper: string;
   /** The log's text ("" when nothing was logged). */
   log(): string;
 }
@@ -29,8 +34,11 @@ export function actkRuntime(t: TestContext, opts: { hostRoot?: string; mode?: st
   const env: NodeJS.ProcessEnv = { ...process.env, ACTK_CONFIG_FILE: configFile, ACTK_RUNTIME_LOG_FILE: logFile };
   if (opts.hostRoot) env.ACTK_HOST_ROOT = opts.hostRoot;
   else delete env.ACTK_HOST_ROOT;
+  const wrapper = path.join(dir, "actk-runtime-wrapper");
+  const exports = Object.entries(env).filter(([k]) => k.startsWith("ACTK_")).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, "'\\''")}'`);
+  writeFileSync(wrapper, ["#!/bin/sh", ...exports, `exec '${distBin("actk-runtime")}' "$@"`, ""].join("\n"), { mode: 0o755 });
   return {
-    runtime: distBin("actk-runtime"), env, logFile, configFile,
+    runtime: distBin("actk-runtime"), env, logFile, configFile, wrapper,
     log: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : ""),
   };
 }

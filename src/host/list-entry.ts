@@ -1,5 +1,6 @@
 /**
- * Checks one path from a host-side mount list (`/etc/ascend-docker-runtime.d/*.list`)
+ * Checks one path from a host-side mount list (Ascend `/etc/ascend-docker-runtime.d/*.list`,
+ * Tegra CSV files)
  * before it becomes a bind-mount source. The list is root-owned, but it is
  * still input: an entry must be absolute, must not use `..`, and must not
  * resolve outside the host root through a relative symlink that climbs above
@@ -7,7 +8,7 @@
  * real layout), exactly as HostRoot.resolve does.
  */
 import path from "node:path";
-import type { HostRoot } from "../../host/host-root.js";
+import type { HostRoot } from "./host-root.js";
 
 const MAX_SYMLINKS = 40; // Linux's MAXSYMLINKS
 
