@@ -104,3 +104,10 @@ test("the generated file parses back identically", () => {
     assert.deepEqual(parseSpecText(text, "x").spec, g.spec);
   }
 });
+
+test("--dev-root outside a nested driver root moves device nodes only", () => {
+  const host = new HostRoot("/r/run/nvidia/driver");
+  const e = rootHostPaths({ deviceNodes: [{ path: "/dev/a", hostPath: "/r/run/nvidia/driver/dev/a" }], mounts: [{ hostPath: "/r/run/nvidia/driver/lib/x", containerPath: "/lib/x" }] }, host, new HostRoot("/r"));
+  assert.deepEqual(e.deviceNodes?.map((n) => n.hostPath), ["/r/dev/a"]);
+  assert.deepEqual(e.mounts?.map((m) => m.hostPath), ["/r/run/nvidia/driver/lib/x"]);
+});

@@ -149,8 +149,9 @@ export function rootHostPaths(e: ContainerEdits, host: HostRoot, devRoot: HostRo
   if (e.deviceNodes) {
     out.deviceNodes = e.deviceNodes.map((n): DeviceNode => {
       let hp = n.hostPath || n.path;
-      if (!devRoot.isRealHost && isWithin(devRoot.root, hp)) return hp === n.path ? { ...n, hostPath: undefined } : { ...n, hostPath: hp };
+      // The discovery root first: it may lie inside the dev root (--driver-root under --host-root).
       if (!host.isRealHost && isWithin(host.root, hp)) hp = "/" + hp.slice(host.root.length).replace(/^\/+/, "");
+      else if (!devRoot.isRealHost && isWithin(devRoot.root, hp)) return { ...n, hostPath: hp };
       const mapped = devRoot.hostPath(hp);
       const node: DeviceNode = { ...n, hostPath: mapped };
       if (mapped === n.path) delete node.hostPath;

@@ -66,3 +66,20 @@ test("a kind is split at the first slash, so a class cannot contain one", () => 
   assert.match(kindError("vendor.com/foo/bar") ?? "", /invalid character "\/"/);
   assert.equal(qualifiedName("nvidia.com", "gpu", "0"), "nvidia.com/gpu=0");
 });
+
+test("property: any vendor, class and device name built from the allowed characters round-trips through the qualified name", async () => {
+  const fc = (await import("fast-check")).default;
+  const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const alnum = letters + "0123456789";
+  const pick = (chars: string) => fc.constantFrom(...chars.split(""));
+  const word = (first: string, middle: string, last: string) =>
+    fc.tuple(pick(first), fc.array(pick(middle), { maxLength: 12 }), pick(last)).map(([a, m, z]) => a + m.join("") + z);
+  const vendorOrClass = word(letters, alnum + "_-.", alnum);
+  const device = word(alnum, alnum + "_-.:", alnum);
+  fc.assert(fc.property(vendorOrClass, vendorOrClass, device, (v, c, n) => {
+    assert.deepEqual(parseQualifiedDeviceName(qualifiedName(v, c, n)), { vendor: v, class: c, name: n });
+  }));
+  fc.assert(fc.property(vendorOrClass, vendorOrClass, device, fc.constantFrom("/", "=", " ", "@", "?"), (v, c, n, bad) => {
+    assert.equal(isQualifiedDeviceName(qualifiedName(v, c, `${n}${bad}${n}`)), false);
+  }));
+});

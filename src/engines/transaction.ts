@@ -140,7 +140,12 @@ export function configureEngine(engine: Engine, opts: ConfigureOptions, host: Ho
   result.journal = paths.journal;
 
   if (run.verify && engine.verify) {
-    const verification = engine.verify(opts, { ...plan, files }, { hostPath: (p) => host.resolve(p), isRoot: run.isRoot ?? process.getuid?.() === 0 });
+    let verification: VerifyResult;
+    try {
+      verification = engine.verify(opts, { ...plan, files }, { hostPath: (p) => host.resolve(p), isRoot: run.isRoot ?? process.getuid?.() === 0 });
+    } catch (e) {
+      verification = { ok: false, detail: `verification could not run: ${(e as Error).message}` };
+    }
     result.verification = verification;
     if (!verification.ok && !verification.skipped) {
       writeAll(host, files.map((f) => ({ path: f.path, before: f.after, after: f.before })));

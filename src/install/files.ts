@@ -2,6 +2,7 @@
  * File operations of the installer that remember what was there before.
  * Paths are as the host sees them; HostRoot maps them under --host-root.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
@@ -9,6 +10,18 @@ import type { HostRoot } from "../host/host-root.js";
 import type { UndoRecord } from "./journal.js";
 
 export type Change = "created" | "updated" | "unchanged";
+
+const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
+/**
+ * Record every missing directory above `p` (as the host sees it), shallowest
+ * first, so uninstall can remove the ones actk created once they are empty.
+ */
+export function recordNewDirs(host: HostRoot, p: string, records: UndoRecord[]): void {
+  const missing: string[] = [];
+  for (let d = path.posix.dirname(p); d !== "/" && !fs.existsSync(host.hostPath(d)); d = path.posix.dirname(d)) missing.unshift(d);
+  for (const d of missing) if (!records.some((r) => r.kind === "dir" && r.path === d)) records.push({ kind: "dir", path: d });
+}
 
 function previous(host: HostRoot, p: string): { bytes: Buffer | null; mode?: number; link?: string } {
   const hp = host.hostPath(p);
@@ -24,13 +37,17 @@ export function installFile(host: HostRoot, p: string, data: Buffer | string, mo
   const want = typeof data === "string" ? Buffer.from(data) : data;
   const before = previous(host, p);
   if (before.bytes && before.bytes.equals(want) && before.mode === mode) return "unchanged";
+  recordNewDirs(host, p, records);
   if (!dryRun) {
     const hp = host.hostPath(p);
     if (before.link !== undefined) fs.rmSync(hp);
     writeFileAtomic(hp, want, { mkdirs: true, mode });
     fs.chmodSync(hp, mode);
   }
-  records.push({ kind: "file", path: p, before: before.bytes ? before.bytes.toString("base64") : null, ...(before.mode !== undefined ? { beforeMode: before.mode } : {}) });
+  records.push({
+    kind: "file", path: p, before: before.bytes ? before.bytes.toString("base64") : null,
+    ...(before.mode !== undefined ? { beforeMode: before.mode } : {}), afterSha256: sha256(want),
+  });
   return before.bytes || before.link !== undefined ? "updated" : "created";
 }
 
@@ -38,6 +55,7 @@ export function installSymlink(host: HostRoot, p: string, target: string, record
   const hp = host.hostPath(p);
   const before = previous(host, p);
   if (before.link === target) return "unchanged";
+  recordNewDirs(host, p, records);
   if (before.bytes) {
     // Never replace a real program of the same name (an NVIDIA install, say) without keeping it.
     records.push({ kind: "file", path: p, before: before.bytes.toString("base64"), ...(before.mode !== undefined ? { beforeMode: before.mode } : {}) });
@@ -59,7 +77,11 @@ export function undo(host: HostRoot, r: UndoRecord): string {
   if (r.kind === "engine") return `engine ${r.runtime} is restored by its own journal`;
   const hp = host.hostPath(r.path);
   switch (r.kind) {
-    case "file":
+    case "file": {
+      const st = fs.lstatSync(hp, { throwIfNoEntry: false });
+      if (r.afterSha256 && st?.isFile() && sha256(fs.readFileSync(hp)) !== r.afterSha256) {
+        return `kept ${r.path} (changed since actk installed it)`;
+      }
       if (r.before === null) {
         fs.rmSync(hp, { force: true });
         return `removed ${r.path}`;
@@ -67,6 +89,7 @@ export function undo(host: HostRoot, r: UndoRecord): string {
       fs.rmSync(hp, { force: true });
       writeFileAtomic(hp, Buffer.from(r.before, "base64"), { mkdirs: true, mode: r.beforeMode ?? 0o644 });
       return `restored ${r.path}`;
+    }
     case "symlink":
       fs.rmSync(hp, { force: true });
       if (r.before === null) return `removed ${r.path}`;

@@ -12,9 +12,13 @@ import type { HostRoot } from "../host/host-root.js";
 export const installJournalPath = "/var/lib/actk/install.json";
 
 export type UndoRecord =
-  /** A file or symlink actk wrote; `before` is the previous content (base64) or link target, null when absent. */
-  | { kind: "file"; path: string; before: string | null; beforeMode?: number }
+  /**
+   * A file or symlink actk wrote; `before` is the previous content (base64) or link target, null when absent.
+   * `afterSha256`: what actk wrote, so uninstall keeps a file the user edited since (a customised config).
+   */
+  | { kind: "file"; path: string; before: string | null; beforeMode?: number; afterSha256?: string }
   | { kind: "symlink"; path: string; before: string | null }
+  /** A directory actk created (removed by uninstall when empty, after everything in it). */
   | { kind: "dir"; path: string }
   | { kind: "engine"; runtime: string; runtimeName: string };
 

@@ -66,7 +66,8 @@ test("podman: --runtime actk-runtime run with NVIDIA_VISIBLE_DEVICES=2 sees /dev
     "--root", path.join(dir, "storage"), "--runroot", path.join(dir, "run"), "--tmpdir", path.join(dir, "tmp"),
     "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", rt.wrapper, ...args,
   ], { encoding: "utf8", env: rt.env, timeout: 180_000 });
-  const r = podman(["run", "--rm", "--network", "none", "-e", "NVIDIA_VISIBLE_DEVICES=2", "--rootfs", rootfs, "/bin/sh", "-c", "ls /dev"]);
+  // podman's default nofile/nproc limits exceed the hard limits of a CI container; runc then fails with EPERM.
+  const r = podman(["run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "-e", "NVIDIA_VISIBLE_DEVICES=2", "--rootfs", rootfs, "/bin/sh", "-c", "ls /dev"]);
   t.diagnostic(rt.log());
   assert.equal(r.status, 0, String(r.stderr));
   assert.deepEqual(nvidiaNodes(String(r.stdout)), ["nvidia2"]);

@@ -15,6 +15,7 @@ import { formatForFile, parseSpecFormat, serializeSpec, specFileName, writeSpecF
 import type { Command, OptionValues } from "../command.js";
 import { CliContext } from "../context.js";
 import { formatTable } from "../output.js";
+import { cdiRefreshCommand } from "./cdi-refresh.js";
 
 declare const ACTK_VERSION: string;
 const actkVersion = typeof ACTK_VERSION === "string" ? ACTK_VERSION : "dev";
@@ -288,5 +289,5 @@ export const cdiCommand: Command = {
   name: "cdi",
   summary: "Generate, list, validate and transform CDI specs",
   description: "CDI (Container Device Interface) specs describe devices for podman, containerd, CRI-O and docker.\nSee docs/cdi.md.",
-  subcommands: [generate, listCommand, validate, transform],
+  subcommands: [generate, listCommand, validate, transform, cdiRefreshCommand],
 };

@@ -63,13 +63,16 @@ function runtimeTable(source: TomlTable, plugin: string[], opts: ConfigureOption
 }
 
 /** The CRI-plugin changes (runtime, default, CDI) on `target`, copying runtime options from `source`. */
-function criChanges(target: TomlTable, source: TomlTable, version: ContainerdConfigVersion, opts: ConfigureOptions, file: string): ValueChange[] {
+function criChanges(target: TomlTable, source: TomlTable, version: ContainerdConfigVersion, opts: ConfigureOptions, file: string, notes: string[]): ValueChange[] {
   const plugin = criPluginPath[version];
   const changes: ValueChange[] = [];
   const push = (c: ValueChange | undefined): void => { if (c) changes.push(c); };
   try {
     const existing = getAt(source, [...plugin, "containerd", "runtimes", opts.runtimeName]);
     const wanted = runtimeTable(source, plugin, opts);
+    if (!isPlainObject(existing) && !baseRuntime(source, plugin, opts.runtimeName)) {
+      notes.push("no default/runc/crun runtime entry to copy options from: the new runtime has containerd's defaults (set SystemdCgroup yourself if kubelet uses the systemd cgroup driver)");
+    }
     if (isPlainObject(existing)) {
       // Re-configure: only the values actk owns, so the user's tuning of the entry stays.
       push(planSet(target, [...plugin, "containerd", "runtimes", opts.runtimeName, "options", "BinaryName"], opts.runtimePath));
@@ -120,7 +123,7 @@ export function planContainerd(opts: ConfigureOptions, current: ReadonlyMap<stri
       const c = planSet(main, ["version"], version);
       if (c) changes.push(c);
     }
-    changes.push(...criChanges(main, structuredClone(main), version, opts, mainFile));
+    changes.push(...criChanges(main, structuredClone(main), version, opts, mainFile, notes));
     const f = tomlFile(mainFile, mainText, main, changes);
     if (f) files.push(f);
     return { files, notes, restartNeeded: files.length > 0 };
@@ -141,7 +144,7 @@ export function planContainerd(opts: ConfigureOptions, current: ReadonlyMap<stri
   // Runtime options come from the main config, overlaid by what the drop-in already has.
   const source = structuredClone(main);
   mergeInto(source, drop);
-  dropChanges.push(...criChanges(drop, source, 3, opts, dropIn));
+  dropChanges.push(...criChanges(drop, source, 3, opts, dropIn, notes));
   const df = tomlFile(dropIn, dropText, drop, dropChanges, dropBase);
   if (df) files.push(df);
 

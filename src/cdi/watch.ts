@@ -1,0 +1,164 @@
+/**
+ * `actk cdi refresh --watch`: run refresh whenever something a spec was built
+ * from may have changed. inotify (fs.watch) on the directories that hold the
+ * inputs — device nodes, driver procfs, /proc/devices, the driver library
+ * directories, ld.so.cache, /lib/modules — debounced so a module reload that
+ * touches fifty nodes causes one refresh. Real procfs emits no inotify events,
+ * so refresh also runs every `intervalMs`; since refresh writes only when the
+ * text changes, a poll that finds nothing new is silent.
+ *
+ * Under --host-root the simulated procfs files are plain files, so inotify
+ * sees them too.
+ */
+import * as fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "../core/log.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { RefreshOutcome } from "./refresh.js";
+
+/** Directories whose entries or files feed discovery (host paths as the host sees them). */
+export const defaultWatchDirs = [
+  "/dev", "/dev/nvidia-caps", "/dev/dri", "/dev/dri/by-path",
+  "/proc", "/proc/driver/nvidia", "/proc/driver/nvidia/gpus", "/proc/driver/nvidia-caps", "/proc/driver/nvidia/capabilities",
+  "/sys/class/kfd/kfd/topology/nodes",
+  "/etc", "/etc/ld.so.conf.d",
+  "/lib/modules",
+];
+
+/**
+ * Files that matter inside watched directories that also hold much else; an
+ * event in such a directory counts only for these names. Other directories
+ * count every event.
+ */
+const interestingIn: Record<string, (name: string) => boolean> = {
+  "/proc": (n) => n === "devices" || n === "modules",
+  "/etc": (n) => n === "ld.so.cache" || n === "ld.so.conf" || n === "ld.so.conf.d",
+  "/dev": (n) => /^(nvidia|davinci|devmm|hisi|kfd|dri|accel|dxg)/.test(n),
+};
+
+export interface WatchOptions {
+  host: HostRoot;
+  /** Directories to watch in addition to the defaults (e.g. driver library directories). */
+  extraDirs?: readonly string[];
+  /** Poll interval (ms); refresh runs at least this often. 0 disables polling. */
+  intervalMs: number;
+  /** Quiet time after the last event before refreshing (ms). */
+  debounceMs: number;
+  /** One refresh pass; must not throw for a bad spec (it reports it in the outcome). */
+  refresh(): RefreshOutcome[];
+  logger: Logger;
+}
+
+export interface Watcher {
+  /** Stops watching; resolves `done`. */
+  close(): void;
+  /** Resolves when the watcher is closed. */
+  done: Promise<void>;
+  /** Directories currently watched (host paths as the host sees them). */
+  watched(): string[];
+}
+
+/** Log one refresh pass: every change with its reason, errors as warnings, the rest at debug. */
+export function logOutcomes(logger: Logger, outcomes: readonly RefreshOutcome[], trigger: string): void {
+  for (const o of outcomes) {
+    if (o.error) logger.warn(`${o.file}: ${o.reason}: ${o.error}`, { trigger });
+    else if (o.changed) logger.info(`refreshed ${o.file}: ${o.reason}`, { trigger });
+    else logger.debug(`${o.file}: ${o.reason}`, { trigger });
+  }
+}
+
+export function watchAndRefresh(opts: WatchOptions): Watcher {
+  const dirs = [...new Set([...defaultWatchDirs, ...(opts.extraDirs ?? [])])];
+  const watchers = new Map<string, fs.FSWatcher>();
+  const pending = new Set<string>();
+  let debounce: NodeJS.Timeout | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let closed = false;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((r) => { resolveDone = r; });
+
+  const run = (trigger: string): void => {
+    if (closed) return;
+    let outcomes: RefreshOutcome[];
+    try {
+      outcomes = opts.refresh();
+    } catch (e) {
+      opts.logger.error(`refresh failed: ${e instanceof Error ? e.message : String(e)}`, { trigger });
+      return;
+    }
+    logOutcomes(opts.logger, outcomes, trigger);
+  };
+
+  const onEvent = (dir: string, name: string | null): void => {
+    const filter = interestingIn[dir];
+    if (filter && name !== null && !filter(name)) return;
+    pending.add(name ? path.posix.join(dir, name) : dir);
+    if (debounce) clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      const what = [...pending].sort();
+      pending.clear();
+      ensureWatchers(); // a new directory (e.g. /dev/nvidia-caps after a module load) gets watched too
+      run(`changed: ${what.slice(0, 5).join(", ")}${what.length > 5 ? `, … (${what.length})` : ""}`);
+    }, opts.debounceMs);
+  };
+
+  function ensureWatchers(): void {
+    for (const dir of dirs) {
+      const existing = watchers.get(dir);
+      const target = opts.host.hostPath(dir);
+      if (existing) {
+        if (fs.existsSync(target)) continue;
+        existing.close();
+        watchers.delete(dir);
+        continue;
+      }
+      try {
+        if (!fs.statSync(target).isDirectory()) continue;
+        const w = fs.watch(target, { persistent: true }, (_event, name) => onEvent(dir, typeof name === "string" ? name : null));
+        w.on("error", () => {
+          // The directory went away (driver unloaded); the next pass re-adds it when it is back.
+          w.close();
+          watchers.delete(dir);
+        });
+        watchers.set(dir, w);
+      } catch {
+        // Missing or unwatchable (ENOSPC for inotify watches): polling still covers it.
+      }
+    }
+  }
+
+  ensureWatchers();
+  run("start");
+  if (opts.intervalMs > 0) {
+    poll = setInterval(() => {
+      ensureWatchers();
+      run("poll");
+    }, opts.intervalMs);
+  }
+
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      if (debounce) clearTimeout(debounce);
+      if (poll) clearInterval(poll);
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
+      resolveDone();
+    },
+    done,
+    watched: () => [...watchers.keys()],
+  };
+}
+
+/** Directories of the files the specs mount (driver libraries, firmware), to watch for upgrades. */
+export function mountDirsOf(hostPaths: readonly string[], host: HostRoot): string[] {
+  const out = new Set<string>();
+  for (const p of hostPaths) {
+    if (!p.startsWith("/")) continue;
+    const rel = !host.isRealHost && p.startsWith(host.root + "/") ? p.slice(host.root.length) : p;
+    out.add(path.posix.dirname(rel));
+  }
+  return [...out].sort();
+}

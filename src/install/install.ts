@@ -1,0 +1,301 @@
+/**
+ * `actk install`: set up a node in one command — programs, default config,
+ * engines, CDI specs, systemd units, NVIDIA names — recording every change in
+ * the install journal (after each step) so `actk uninstall` undoes exactly it.
+ * Everything happens under the HostRoot, so `--host-root /host` in a
+ * DaemonSet (or a simulated host in tests) never touches the real /.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import path from "node:path";
+import { ActkError, ExitCode } from "../core/errors.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { ConfigureOptions, Engine, EngineId } from "../engines/engine.js";
+import { backupDir } from "../engines/journal.js";
+import { configureEngine, planEngine } from "../engines/transaction.js";
+import { loadConfigText, SYSTEM_CONFIG_PATH } from "../config/load.js";
+import { allKeys, renderDefaultConfig, type PluginDefaults } from "../config/schema.js";
+import { parseSetOptions } from "../config/set-option.js";
+import { setTomlValue } from "../config/toml-edit.js";
+import { annotationKeys, contentHash, defaultStrategies, generateSpecs } from "../cdi/generate.js";
+import type { CdiSpec } from "../cdi/spec.js";
+import { transformRoot } from "../cdi/transform.js";
+import { serializeSpec } from "../cdi/write.js";
+import type { Vendor } from "../vendors/vendor.js";
+import { installFile, installSymlink, recordNewDirs, type Change } from "./files.js";
+import { readInstallJournal, writeInstallJournal, type InstallJournal, type UndoRecord } from "./journal.js";
+import { distFiles, layoutFor, nvidiaNames, programs, wrapperScript, type Layout } from "./layout.js";
+import { systemdUnits } from "./systemd-units.js";
+
+export const cdiDir = "/etc/cdi";
+export const unitDir = "/etc/systemd/system";
+export const wantsDir = "/etc/systemd/system/multi-user.target.wants";
+/** Units `actk install` enables (the watch service is installed but left off). */
+export const enabledUnits = ["actk-cdi-refresh.service", "actk-cdi-refresh.path"];
+
+export type StepStatus = "changed" | "unchanged" | "skipped" | "would-change";
+
+export interface StepResult {
+  id: string;
+  status: StepStatus;
+  detail: string;
+}
+
+export interface InstallResult {
+  dryRun: boolean;
+  steps: StepResult[];
+  restartNeeded: boolean;
+  /** Commands that restart the engines whose config changed. */
+  restartCommands: string[];
+  journal?: string;
+}
+
+export interface InstallOptions {
+  host: HostRoot;
+  prefix: string;
+  /** Engines to configure, with their plugins (looked up by the caller). */
+  engines: Engine[];
+  runtimeName: string;
+  cdiEnabled: boolean;
+  setAsDefault: boolean;
+  /** undefined: verify on the real host, or when the engine's binary exists in the host root. */
+  verify: boolean | undefined;
+  cdi: boolean;
+  systemd: boolean;
+  compatNvidia: boolean;
+  withNode: boolean;
+  dryRun: boolean;
+  /** The dist directory to copy (default: the one this actk runs from). */
+  distDir: string;
+  /** The node binary copied with --with-node. */
+  nodeBinary: string;
+  vendors: () => Vendor[];
+  pluginDefaults: PluginDefaults;
+  actkVersion: string;
+  /** Called as each step finishes (progress output). */
+  onStep?: (step: StepResult, index: number, total: number) => void;
+}
+
+const engineBinaries: Record<EngineId, string> = { docker: "dockerd", containerd: "containerd", crio: "crio", podman: "podman" };
+const binDirs = ["/usr/bin", "/usr/local/bin", "/usr/sbin", "/usr/local/sbin", "/bin", "/sbin"];
+
+function engineBinaryInRoot(host: HostRoot, id: EngineId): boolean {
+  return binDirs.some((d) => host.exists(path.posix.join(d, engineBinaries[id])));
+}
+
+function summarise(changes: Change[], what: string, dryRun: boolean): { status: StepStatus; detail: string } {
+  const created = changes.filter((c) => c === "created").length;
+  const updated = changes.filter((c) => c === "updated").length;
+  if (created + updated === 0) return { status: "unchanged", detail: `${what}: up to date` };
+  const parts = [created ? `${created} created` : "", updated ? `${updated} updated` : ""].filter(Boolean).join(", ");
+  return { status: dryRun ? "would-change" : "changed", detail: `${what}: ${dryRun ? "would be " : ""}${parts}` };
+}
+
+export function engineConfigureOptions(engine: Engine, layout: Layout, o: Pick<InstallOptions, "runtimeName" | "cdiEnabled" | "setAsDefault" | "host">): ConfigureOptions {
+  const major = o.host.isRealHost ? engine.detectMajor?.() : undefined;
+  return {
+    runtimeName: o.runtimeName,
+    runtimePath: path.posix.join(layout.binDir, "actk-runtime"),
+    runtimeArgs: [],
+    setAsDefault: o.setAsDefault,
+    cdiEnabled: o.cdiEnabled,
+    cdiSpecDirs: [],
+    configPath: engine.defaultConfigPath,
+    dropInPath: engine.defaultDropInPath,
+    configMode: "config-file",
+    ociHookPath: "/usr/share/containers/oci/hooks.d/oci-actk-hook.json",
+    hookPath: path.posix.join(layout.binDir, "actk-hook"),
+    ...(major !== undefined ? { engineMajor: major } : {}),
+  };
+}
+
+/** The default config with hook.path set, through the config module's --set machinery. */
+function defaultConfigText(pluginDefaults: PluginDefaults, hookPath: string): string {
+  let text = renderDefaultConfig(pluginDefaults);
+  for (const s of parseSetOptions([`hook.path=${hookPath}`], allKeys(pluginDefaults))) text = setTomlValue(text, s.key.path, s.value, SYSTEM_CONFIG_PATH);
+  loadConfigText(text, SYSTEM_CONFIG_PATH, pluginDefaults);
+  return text;
+}
+
+/** The canonical command that repeats the generation on the host itself (recorded in the spec). */
+const generateCommand = `actk cdi generate --vendor all --cdi-version minimum --annotations auto --output ${cdiDir}`;
+
+/**
+ * A spec generated under --host-root, made to read as the host sees it: host
+ * paths moved from the root to /, and the generation record naming the host's
+ * own command (so `actk cdi refresh` on the node repeats it).
+ */
+function asHostSees(spec: CdiSpec, header: string[], host: HostRoot): { spec: CdiSpec; header: string[] } {
+  if (host.isRealHost) return { spec, header };
+  const moved = transformRoot(spec, host.root, "/");
+  const hash = contentHash(moved);
+  if (moved.annotations) {
+    const a = { ...moved.annotations };
+    delete a[annotationKeys.hostRoot];
+    if (a[annotationKeys.contentHash] !== undefined) a[annotationKeys.contentHash] = hash;
+    moved.annotations = a;
+  }
+  const fixed = header
+    .filter((h) => !h.startsWith(`${annotationKeys.hostRoot}:`))
+    .map((h) => (h.startsWith(`${annotationKeys.contentHash}:`) ? `${annotationKeys.contentHash}: ${hash}` : h));
+  return { spec: moved, header: fixed };
+}
+
+export function runInstall(o: InstallOptions): InstallResult {
+  const { host, dryRun } = o;
+  if (!path.posix.isAbsolute(o.prefix)) {
+    throw new ActkError(`"${o.prefix}" is not an absolute path`, { place: "--prefix", exitCode: ExitCode.usage, unchanged: true, fix: "give --prefix an absolute path, e.g. /usr/local" });
+  }
+  const layout = layoutFor(path.posix.normalize(o.prefix));
+  const hookPath = path.posix.join(layout.binDir, "actk-hook");
+
+  // Everything that can be wrong with the input is found before the first write.
+  const sources = distFiles(o.distDir);
+  const previous = readInstallJournal(host);
+  if (previous && previous.prefix !== layout.prefix) {
+    throw new ActkError(`actk is already installed with --prefix ${previous.prefix}`, {
+      place: "--prefix", exitCode: ExitCode.usage, unchanged: true, fix: `run \`actk uninstall\` first, or install again with --prefix ${previous.prefix}`,
+    });
+  }
+  const existingConfig = host.readTextIfExists(SYSTEM_CONFIG_PATH);
+  const configHookPath = existingConfig !== undefined
+    ? loadConfigText(existingConfig, host.hostPath(SYSTEM_CONFIG_PATH), o.pluginDefaults).config.hook.path
+    : hookPath;
+  const engineOpts = o.engines.map((e) => ({ engine: e, opts: engineConfigureOptions(e, layout, o) }));
+  const enginePlans = engineOpts.map(({ engine, opts }) => planEngine(engine, opts, host));
+  if (o.withNode && !fs.existsSync(o.nodeBinary)) {
+    throw new ActkError("the node binary to copy does not exist", { file: o.nodeBinary, place: "--with-node", exitCode: ExitCode.host, unchanged: true, fix: "run actk with a node installed in a fixed place" });
+  }
+
+  const journal: InstallJournal = previous ?? { version: 1, installedAt: new Date().toISOString(), prefix: layout.prefix, records: [] };
+  const records = journal.records;
+  let saved = records.length;
+  const save = (): void => {
+    if (dryRun || records.length === saved) return;
+    recordNewDirs(host, "/var/lib/actk/install.json", records);
+    writeInstallJournal(host, journal);
+    saved = records.length;
+  };
+
+  const total = 3 + o.engines.length + 1;
+  const result: InstallResult = { dryRun, steps: [], restartNeeded: false, restartCommands: [] };
+  const step = (s: StepResult): void => {
+    result.steps.push(s);
+    o.onStep?.(s, result.steps.length, total);
+  };
+  const skipped = (id: string, why: string): void => step({ id, status: "skipped", detail: `${id}: skipped (${why})` });
+
+  try {
+    // 1. Programs.
+    const changes: Change[] = [];
+    for (const f of sources) changes.push(installFile(host, path.posix.join(layout.libDir, f.rel), fs.readFileSync(f.abs), f.mode, records, dryRun));
+    if (o.withNode) changes.push(installFile(host, layout.nodePath, fs.readFileSync(o.nodeBinary), 0o755, records, dryRun));
+    for (const p of programs) {
+      const entry = path.posix.join(layout.binDir, p);
+      changes.push(o.withNode
+        ? installFile(host, entry, wrapperScript(layout, p), 0o755, records, dryRun)
+        : installSymlink(host, entry, path.posix.relative(layout.binDir, path.posix.join(layout.libDir, "bin", p)), records, dryRun));
+    }
+    save();
+    step({ id: "programs", ...summarise(changes, `programs in ${layout.binDir} (files in ${layout.libDir})`, dryRun) });
+
+    // 2. Config (only when missing: a host's own config is never replaced).
+    if (existingConfig !== undefined) {
+      step({ id: "config", status: "unchanged", detail: `config: ${SYSTEM_CONFIG_PATH} exists; left as it is (hook.path = ${configHookPath})` });
+    } else {
+      const c = installFile(host, SYSTEM_CONFIG_PATH, defaultConfigText(o.pluginDefaults, hookPath), 0o644, records, dryRun);
+      save();
+      step({ id: "config", ...summarise([c], `config ${SYSTEM_CONFIG_PATH}`, dryRun) });
+    }
+
+    // 3. Engines.
+    engineOpts.forEach(({ engine, opts }, i) => {
+      const plan = enginePlans[i];
+      const verify = o.verify ?? (host.isRealHost || engineBinaryInRoot(host, engine.id));
+      for (const f of plan?.files ?? []) if (f.before !== f.after) recordNewDirs(host, f.path, records);
+      recordNewDirs(host, path.posix.join(backupDir, "journal"), records);
+      const r = configureEngine(engine, opts, host, { dryRun, verify });
+      if (!r.changed) {
+        records.splice(saved);
+        step({ id: engine.id, status: "unchanged", detail: `${engine.id}: already configured (restart needed: no)` });
+        return;
+      }
+      if (!dryRun && !records.some((x) => x.kind === "engine" && x.runtime === engine.id && x.runtimeName === opts.runtimeName)) {
+        records.push({ kind: "engine", runtime: engine.id, runtimeName: opts.runtimeName });
+      }
+      save();
+      if (r.restartNeeded && r.restartCommand) result.restartCommands.push(r.restartCommand);
+      result.restartNeeded ||= r.restartNeeded;
+      const restart = r.restartNeeded ? `yes${r.restartCommand ? ` — ${r.restartCommand}` : ""}` : "no";
+      const files = r.files.map((f) => `${f.path} (${f.action})`).join(", ");
+      const verified = r.verification ? `; verification ${r.verification.skipped ? "skipped" : r.verification.ok ? "ok" : "failed"}` : "";
+      step({
+        id: engine.id, status: dryRun ? "would-change" : "changed",
+        detail: `${engine.id}: ${dryRun ? "would configure" : "configured"} ${files}${verified} (restart needed: ${restart})`,
+      });
+    });
+
+    // 4. CDI specs.
+    if (!o.cdi) {
+      skipped("cdi", "--no-cdi");
+    } else {
+      const gen = generateSpecs(o.vendors(), {
+        strategies: defaultStrategies, cdiVersion: "minimum", hookPath: configHookPath, host, annotations: "auto",
+        allDevice: true, command: generateCommand, actkVersion: o.actkVersion,
+      });
+      if (gen.specs.length === 0) {
+        step({ id: "cdi", status: "skipped", detail: "cdi: skipped (no vendor has devices on this host; `actk cdi generate` once the driver is loaded)" });
+      } else {
+        const cdiChanges = gen.specs.map((g) => {
+          const { spec, header } = asHostSees(g.spec, g.header, host);
+          return installFile(host, path.posix.join(cdiDir, `${g.baseName}.yaml`), serializeSpec(spec, "yaml", header), 0o644, records, dryRun);
+        });
+        save();
+        step({ id: "cdi", ...summarise(cdiChanges, `CDI specs in ${cdiDir} (${gen.specs.map((g) => g.kind).join(", ")})`, dryRun) });
+      }
+    }
+
+    // 5. systemd units.
+    if (!o.systemd) {
+      skipped("systemd", "--no-systemd");
+    } else {
+      const unitChanges: Change[] = [];
+      for (const u of systemdUnits(layout.binDir)) unitChanges.push(installFile(host, path.posix.join(unitDir, u.name), u.content, 0o644, records, dryRun));
+      for (const name of enabledUnits) unitChanges.push(installSymlink(host, path.posix.join(wantsDir, name), path.posix.join(unitDir, name), records, dryRun));
+      save();
+      const s = summarise(unitChanges, `systemd units in ${unitDir} (enabled: ${enabledUnits.join(", ")})`, dryRun);
+      if (s.status === "changed") s.detail += `; ${daemonReload(host)}`;
+      step({ id: "systemd", ...s });
+    }
+
+    // 6. NVIDIA names.
+    if (!o.compatNvidia) {
+      skipped("compat", "no --compat nvidia");
+    } else {
+      const compatChanges: Change[] = [];
+      for (const n of nvidiaNames) {
+        compatChanges.push(installSymlink(host, path.posix.join(layout.binDir, n.name), n.target, records, dryRun));
+        // With bundled node the hook wrapper runs lib/bin/<the name it was called by>.
+        if (o.withNode && n.target === "actk-hook") compatChanges.push(installSymlink(host, path.posix.join(layout.libDir, "bin", n.name), n.target, records, dryRun));
+      }
+      save();
+      step({ id: "compat", ...summarise(compatChanges, `NVIDIA names in ${layout.binDir} (${nvidiaNames.map((n) => n.name).join(", ")})`, dryRun) });
+    }
+  } catch (e) {
+    // What was done so far stays undoable.
+    save();
+    throw e;
+  }
+  if (!dryRun && records.length) result.journal = host.hostPath("/var/lib/actk/install.json");
+  return result;
+}
+
+/** `systemctl daemon-reload` on the real host when systemd runs; never under --host-root. */
+export function daemonReload(host: HostRoot): string {
+  if (!host.isRealHost) return "systemd not reloaded (--host-root)";
+  if (!fs.existsSync("/run/systemd/system")) return "systemd is not running here; the units take effect at its next start";
+  const systemctl = ["/usr/bin/systemctl", "/bin/systemctl"].find((p) => fs.existsSync(p));
+  if (!systemctl) return "systemctl not found; run `systemctl daemon-reload`";
+  const r = spawnSync(systemctl, ["daemon-reload"], { stdio: "ignore", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  return r.status === 0 ? "systemd reloaded" : "`systemctl daemon-reload` failed; run it by hand";
+}

@@ -1,0 +1,91 @@
+/**
+ * Where `actk install` puts the programs: the build output (dist/) is copied
+ * whole to <prefix>/lib/actk/ so the runtime launcher still finds
+ * ../lib/actk-runtime.mjs next to itself, and <prefix>/bin gets the entry
+ * points. Without --with-node these are relative symlinks (the bundles start
+ * with `#!/usr/bin/env node`); with it they are small sh wrappers that run
+ * the copied node binary, for hosts (Kubernetes nodes) that have none.
+ */
+import * as fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ActkError, ExitCode } from "../core/errors.js";
+
+export const programs = ["actk", "actk-hook", "actk-runtime"] as const;
+
+/** NVIDIA Container Toolkit names and the actk program each one runs (`--compat nvidia`). */
+export const nvidiaNames: ReadonlyArray<{ name: string; target: (typeof programs)[number] }> = [
+  { name: "nvidia-container-runtime", target: "actk-runtime" },
+  { name: "nvidia-container-runtime-hook", target: "actk-hook" },
+  { name: "nvidia-ctk", target: "actk" },
+  { name: "nvidia-cdi-hook", target: "actk-hook" },
+];
+
+export interface SourceFile {
+  /** Path relative to the dist directory ("bin/actk", "lib/actk-runtime.mjs"). */
+  rel: string;
+  abs: string;
+  mode: number;
+}
+
+/** The dist directory this actk runs from (dist/bin/actk → dist; <prefix>/lib/actk/bin/actk → <prefix>/lib/actk). */
+export function runningDistDir(): string {
+  return path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+}
+
+/** Files of a dist directory (bin/ and lib/), checked to hold the three programs. */
+export function distFiles(distDir: string): SourceFile[] {
+  for (const p of programs) {
+    if (!fs.existsSync(path.join(distDir, "bin", p))) {
+      throw new ActkError(`${distDir} is not an actk build: bin/${p} is missing`, {
+        place: "--source", exitCode: ExitCode.host, unchanged: true, fix: "run `npm run build` first, or point --source at a dist directory",
+      });
+    }
+  }
+  const out: SourceFile[] = [];
+  const walk = (rel: string): void => {
+    const abs = path.join(distDir, rel);
+    for (const d of fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const r = path.posix.join(rel, d.name);
+      if (d.isDirectory()) walk(r);
+      else if (d.isFile()) out.push({ rel: r, abs: path.join(distDir, r), mode: fs.statSync(path.join(distDir, r)).mode & 0o777 });
+    }
+  };
+  for (const top of ["bin", "lib"]) if (fs.existsSync(path.join(distDir, top))) walk(top);
+  return out;
+}
+
+export interface Layout {
+  prefix: string;
+  binDir: string;
+  /** <prefix>/lib/actk: the copy of dist/. */
+  libDir: string;
+  /** The copied node binary (with --with-node). */
+  nodePath: string;
+}
+
+export function layoutFor(prefix: string): Layout {
+  const libDir = path.posix.join(prefix, "lib", "actk");
+  return { prefix, binDir: path.posix.join(prefix, "bin"), libDir, nodePath: path.posix.join(libDir, "node") };
+}
+
+const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The sh wrapper of a program when node is bundled. actk-hook keeps the name
+ * it was called by (nvidia-cdi-hook, nvidia-container-runtime-hook) because its
+ * behaviour depends on it: the lib dir holds links of those names.
+ */
+export function wrapperScript(layout: Layout, program: (typeof programs)[number]): string {
+  const lib = shQuote(layout.libDir);
+  const head = `#!/bin/sh\n# Installed by actk install --with-node; removed by actk uninstall.\nlib=${lib}\n`;
+  switch (program) {
+    case "actk-runtime":
+      // The launcher execs the low-level runtime itself and starts node only for device requests.
+      return `${head}ACTK_NODE=\${ACTK_NODE:-"$lib/node"}\nexport ACTK_NODE\nexec "$lib/bin/actk-runtime" "$@"\n`;
+    case "actk-hook":
+      return `${head}name=\${0##*/}\n[ -e "$lib/bin/$name" ] || name=actk-hook\nexec "$lib/node" "$lib/bin/$name" "$@"\n`;
+    case "actk":
+      return `${head}exec "$lib/node" "$lib/bin/actk" "$@"\n`;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * `actk uninstall`: undo the install journal's records in reverse order.
+ * Files and links first (the journal is rewritten after each, so an
+ * interrupted uninstall can be run again), engines through their own
+ * journals, then the journal itself, then the directories actk created,
+ * deepest first, when they are empty.
+ */
+import type { HostRoot } from "../host/host-root.js";
+import type { Engine } from "../engines/engine.js";
+import { unconfigureEngine } from "../engines/transaction.js";
+import { undo } from "./files.js";
+import { readInstallJournal, removeInstallJournal, writeInstallJournal, type UndoRecord } from "./journal.js";
+import { daemonReload, unitDir } from "./install.js";
+
+export interface UninstallStep {
+  /** The journal record undone (absent for the systemd reload). */
+  record?: UndoRecord;
+  detail: string;
+}
+
+export interface UninstallResult {
+  installed: boolean;
+  dryRun: boolean;
+  steps: UninstallStep[];
+  restartNeeded: boolean;
+  restartCommands: string[];
+}
+
+export interface UninstallOptions {
+  host: HostRoot;
+  dryRun: boolean;
+  /** The engine plugin of an id, or undefined when it is not available. */
+  engine: (id: string) => Engine | undefined;
+}
+
+function describe(r: UndoRecord): string {
+  switch (r.kind) {
+    case "engine": return `would unconfigure ${r.runtime} (runtime "${r.runtimeName}")`;
+    case "dir": return `would remove ${r.path} if empty`;
+    case "file": return r.before === null ? `would remove ${r.path}` : `would restore ${r.path}`;
+    case "symlink": return r.before === null ? `would remove ${r.path}` : `would restore link ${r.path} -> ${r.before}`;
+  }
+}
+
+export function runUninstall(o: UninstallOptions): UninstallResult {
+  const { host, dryRun } = o;
+  const result: UninstallResult = { installed: false, dryRun, steps: [], restartNeeded: false, restartCommands: [] };
+  const journal = readInstallJournal(host);
+  if (!journal) return result;
+  result.installed = true;
+
+  const pending = [...journal.records];
+  const dirs = pending.filter((r) => r.kind === "dir").sort((a, b) => b.path.length - a.path.length);
+  let touchedUnits = false;
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const r = pending[i] as UndoRecord;
+    if (r.kind === "dir") continue;
+    let detail: string;
+    if (dryRun) {
+      detail = describe(r);
+    } else if (r.kind === "engine") {
+      const engine = o.engine(r.runtime);
+      if (!engine) {
+        detail = `${r.runtime}: engine plugin not available; run \`actk runtime unconfigure --runtime ${r.runtime} --runtime-name ${r.runtimeName}\` later`;
+      } else {
+        const u = unconfigureEngine(engine, r.runtimeName, host, { dryRun: false, verify: false });
+        const kept = u.kept.length ? `; kept ${u.kept.map((k) => `${k.path}: ${k.key || "(whole file)"}`).join(", ")} (changed since)` : "";
+        const restart = u.restartNeeded ? `yes — ${u.restartCommand}` : "no";
+        detail = `${r.runtime}: ${u.changed ? `restored ${u.files.map((f) => f.path).join(", ")}` : u.notes.join("; ") || "nothing to restore"}${kept} (restart needed: ${restart})`;
+        if (u.restartNeeded && u.restartCommand) result.restartCommands.push(u.restartCommand);
+        result.restartNeeded ||= u.restartNeeded;
+      }
+    } else {
+      detail = undo(host, r);
+      if (r.path.startsWith(`${unitDir}/`)) touchedUnits = true;
+    }
+    result.steps.push({ record: r, detail });
+    if (!dryRun) {
+      journal.records = pending.slice(0, i).concat(pending.slice(i + 1).filter((x) => x.kind === "dir"));
+      writeInstallJournal(host, journal);
+    }
+  }
+  if (!dryRun) removeInstallJournal(host);
+  for (const d of dirs) result.steps.push({ record: d, detail: dryRun ? describe(d) : undo(host, d) });
+  if (touchedUnits && !dryRun) result.steps.push({ detail: daemonReload(host) });
+  return result;
+}
