@@ -5,6 +5,7 @@
 import { Registry, PluginType } from "./core/registry.js";
 import type { HostRoot } from "./host/host-root.js";
 import { nvidiaPlugin } from "./vendors/nvidia/index.js";
+import { nvidiaDoctorPlugins } from "./vendors/nvidia/doctor.js";
 import { ascendPlugin } from "./vendors/ascend/index.js";
 import { amdPlugin } from "./vendors/amd/index.js";
 import { enginePlugins } from "./engines/index.js";
@@ -17,6 +18,6 @@ export function createRegistry(host: HostRoot): Registry {
   registry.register(ascendPlugin);
   registry.register(amdPlugin);
   for (const e of enginePlugins) registry.register(e);
-  for (const d of builtinDoctorPlugins) registry.register(d);
+  for (const d of [...builtinDoctorPlugins, ...nvidiaDoctorPlugins]) registry.register(d);
   return registry;
 }

@@ -5,11 +5,11 @@
  * and a `.json` or `.yaml` name (the reference ignores `.yml`).
  */
 import path from "node:path";
-import { Document, visit } from "yaml";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { ActkError, ExitCode } from "../core/errors.js";
 import type { ContainerEdits } from "../edits/container-edits.js";
 import type { CdiSpec } from "./spec.js";
+import { blockYaml } from "./yaml-text.js";
 
 export type SpecFormat = "json" | "yaml";
 
@@ -56,25 +56,12 @@ function ordered(spec: CdiSpec): Record<string, unknown> {
   return out;
 }
 
-/**
- * Strings a YAML 1.1 reader would not read as strings. Go consumers (sigs.k8s.io/yaml, go-yaml v2) are YAML
- * 1.1: unquoted `1:0` is the sexagesimal number 60, `on`/`no` are booleans. The YAML 1.2 writer already quotes
- * 1.2 numbers and booleans; this adds the 1.1 ones (the library's 1.1 mode does the same but ~3× slower).
- */
-const yaml11Special = /^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[-+]?[0-9_.]*[0-9][0-9_.]*|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|\d{4}-\d\d?-\d\d?.*)$/;
-
 /** The file text; `header` lines become YAML comments (JSON has no comments and ignores them). */
 export function serializeSpec(spec: CdiSpec, format: SpecFormat, header: string[] = []): string {
   const value = ordered(spec);
   if (format === "json") return JSON.stringify(value, null, 2) + "\n";
-  const doc = new Document(value, { aliasDuplicateObjects: false });
-  visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value === "string" && yaml11Special.test(node.value)) node.type = "QUOTE_DOUBLE";
-    },
-  });
-  const comments = header.map((h) => `# ${h}\n`).join("");
-  return `---\n${comments}${doc.toString({ lineWidth: 0, indent: 2 })}`;
+  const comments = header.map((h) => `# ${h.replace(/\n/g, " ")}\n`).join("");
+  return `---\n${comments}${blockYaml(value)}`;
 }
 
 /** `<vendor id>-<class>` ("nvidia-gpu"), with "/" in the class turned into "_" as the reference does. */

@@ -30,6 +30,8 @@ export interface JournalFile {
   afterBackup?: string;
   changes: ValueChange[];
   appended?: string;
+  /** Directories actk created for the file (deepest first); removed again when empty. */
+  createdDirs?: string[];
 }
 
 export interface Journal {

@@ -60,7 +60,10 @@ for (const c of cases) {
     assert.equal(again.changed, false, "second configure changes nothing");
     assert.equal(again.restartNeeded, false);
     unconfigureEngine(c.engine, o.runtimeName, host, run);
-    for (const f of r.files) assert.equal(read(host, f.path), c.files[f.path], f.path);
+    for (const f of r.files) {
+      assert.equal(read(host, f.path), c.files[f.path], f.path);
+      if (c.files[f.path] === undefined) assert.equal(existsSync(path.dirname(host.hostPath(f.path))), false, `${f.path}: the directory actk created is gone`);
+    }
     assert.deepEqual(readdirSync(host.hostPath("/var/lib/actk/backups")), []);
   });
 

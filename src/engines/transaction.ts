@@ -133,7 +133,7 @@ export function configureEngine(engine: Engine, opts: ConfigureOptions, host: Ho
     ? structuredClone(previousJournal)
     : { journalVersion: 1, engine: engine.id, runtimeName: opts.runtimeName, createdAt: now, updatedAt: now, files: [] };
   journal.updatedAt = now;
-  for (const f of files) recordFile(journal, paths, f);
+  for (const f of files) recordFile(journal, paths, f, missingDirs(host, f.path));
 
   writeAll(host, files);
   writeJournal(paths.journal, journal);
@@ -160,7 +160,14 @@ export function configureEngine(engine: Engine, opts: ConfigureOptions, host: Ho
   return result;
 }
 
-function recordFile(journal: Journal, paths: { dir: string; backups: string }, f: FileChange): void {
+/** Parent directories of a file that do not exist yet (deepest first), as the host sees them. */
+function missingDirs(host: HostRoot, p: string): string[] {
+  const out: string[] = [];
+  for (let d = path.posix.dirname(p); d !== "/" && !host.exists(d); d = path.posix.dirname(d)) out.push(d);
+  return out;
+}
+
+function recordFile(journal: Journal, paths: { dir: string; backups: string }, f: FileChange, createdDirs: string[]): void {
   let entry = journal.files.find((j) => j.path === f.path);
   if (entry) {
     entry.changes = mergeChanges(entry.changes, f.changes);
@@ -169,6 +176,7 @@ function recordFile(journal: Journal, paths: { dir: string; backups: string }, f
     entry = {
       path: f.path, format: f.format, existed: f.before !== undefined, afterSha256: "", changes: f.changes,
       ...(f.appended ? { appended: f.appended } : {}),
+      ...(createdDirs.length ? { createdDirs } : {}),
     };
     if (f.before !== undefined) {
       entry.backup = saveBackup(paths, journal.files.length, f.path, f.before);
@@ -216,6 +224,14 @@ function restoredText(paths: { dir: string }, j: JournalFile, current: string): 
   return { text, kept: outcome.kept };
 }
 
+function read(host: HostRoot, p: string): string | undefined {
+  try {
+    return host.readTextIfExists(p);
+  } catch {
+    return undefined;
+  }
+}
+
 export function unconfigureEngine(engine: Engine, runtimeName: string, host: HostRoot, run: RunOptions): UnconfigureResult {
   const paths = journalPaths(host, engine.id, runtimeName);
   const journal = readJournal(paths.journal);
@@ -245,6 +261,12 @@ export function unconfigureEngine(engine: Engine, runtimeName: string, host: Hos
   if (run.dryRun) return base;
   checkWritable(host, files);
   writeAll(host, files);
+  for (const j of journal.files) {
+    if (read(host, j.path) !== undefined) continue;
+    for (const d of j.createdDirs ?? []) {
+      try { fs.rmdirSync(host.resolve(d)); } catch { break; /* not empty (or gone): keep it and its parents */ }
+    }
+  }
   removeJournal(paths);
   return base;
 }

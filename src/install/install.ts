@@ -177,7 +177,7 @@ export function runInstall(o: InstallOptions): InstallResult {
     saved = records.length;
   };
 
-  const total = 3 + o.engines.length + 1;
+  const total = 5 + o.engines.length;
   const result: InstallResult = { dryRun, steps: [], restartNeeded: false, restartCommands: [] };
   const step = (s: StepResult): void => {
     result.steps.push(s);

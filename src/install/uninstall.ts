@@ -36,7 +36,7 @@ export interface UninstallOptions {
 function describe(r: UndoRecord): string {
   switch (r.kind) {
     case "engine": return `would unconfigure ${r.runtime} (runtime "${r.runtimeName}")`;
-    case "dir": return `would remove ${r.path} if empty`;
+    case "dir": return `would remove ${r.path} when empty`;
     case "file": return r.before === null ? `would remove ${r.path}` : `would restore ${r.path}`;
     case "symlink": return r.before === null ? `would remove ${r.path}` : `would restore link ${r.path} -> ${r.before}`;
   }
@@ -81,7 +81,16 @@ export function runUninstall(o: UninstallOptions): UninstallResult {
     }
   }
   if (!dryRun) removeInstallJournal(host);
-  for (const d of dirs) result.steps.push({ record: d, detail: dryRun ? describe(d) : undo(host, d) });
+  if (dirs.length) {
+    if (dryRun) {
+      result.steps.push({ detail: `would remove the ${dirs.length} directories actk created, when empty: ${dirs.map((d) => d.path).join(", ")}` });
+    } else {
+      const kept = dirs.filter((d) => undo(host, d).startsWith("kept")).map((d) => d.path);
+      result.steps.push({
+        detail: `removed ${dirs.length - kept.length} of the ${dirs.length} directories actk created${kept.length ? `; kept ${kept.join(", ")} (not empty)` : ""}`,
+      });
+    }
+  }
   if (touchedUnits && !dryRun) result.steps.push({ detail: daemonReload(host) });
   return result;
 }

@@ -42,6 +42,12 @@ export interface Discovery {
   controlNodes: DeviceNode[];
   /** What could not be determined and why, one sentence each. */
   notes: string[];
+  /**
+   * Nodes the driver registered (a major in /proc/devices) but that are absent
+   * from /dev; left out of controlNodes so containers never get a missing
+   * node, reported by `actk doctor` with the command that creates them.
+   */
+  missingNodes?: DeviceNode[];
 }
 
 export interface EditsOptions {

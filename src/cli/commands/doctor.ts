@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
 import { formatTable } from "../output.js";
+import type { CheckResult } from "../../doctor/check.js";
 import { PluginType } from "../../core/registry.js";
 import { defaultConfig } from "../../config/defaults.js";
 import type { DoctorCheck } from "../../doctor/check.js";
@@ -40,7 +41,7 @@ export const doctorCommand: Command = {
       report.checks.push({ id: `plugins.${p.id}`, status: "warn", summary: `plugin ${p.type}.${p.id} failed to initialise: ${p.error ?? "unknown error"}`, fix: "see `actk plugins`" });
     }
     out.data({ checks: report.checks.map((c) => ({ id: c.id, status: c.status, summary: c.summary, fix: c.fix ?? null })) }, () => {
-      const table = formatTable(["CHECK", "STATUS", "FOUND", "FIX"], report.checks.map((c) => [c.id, c.status, c.summary, c.fix ?? ""]));
+      const table = formatFindings(report.checks);
       const counts = (["ok", "warn", "fail"] as const).map((s) => `${report.checks.filter((c) => c.status === s).length} ${s}`).join(", ");
       const details = values.debug ? report.checks.filter((c) => c.details?.length).map((c) => `\n${c.id}:\n  ${c.details?.join("\n  ")}`).join("") : "";
       return `${table}\n${counts}${details}`;
@@ -48,3 +49,14 @@ export const doctorCommand: Command = {
     return worstStatus(report) === "fail" ? 1 : 0;
   },
 };
+
+/** One row per finding; the fix goes on its own line under what was found, so long text stays readable. */
+function formatFindings(checks: readonly CheckResult[]): string {
+  const w = Math.max(5, ...checks.map((c) => c.id.length));
+  const lines = [`${"CHECK".padEnd(w)}  STATUS  FOUND / FIX`];
+  for (const c of checks) {
+    lines.push(`${c.id.padEnd(w)}  ${(c.status === "ok" ? "ok" : c.status.toUpperCase()).padEnd(6)}  ${c.summary}`);
+    if (c.fix) lines.push(`${"".padEnd(w)}          fix: ${c.fix}`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -9,5 +9,6 @@ import { explainCommand } from "./explain.js";
 import { configCommand } from "./config.js";
 import { doctorCommand } from "./doctor.js";
 import { runtimeCommand } from "./runtime.js";
+import { installCommand, uninstallCommand } from "./install.js";
 
-export const commands: Command[] = [pluginsCommand, simCommand, infoCommand, systemCommand, cdiCommand, explainCommand, configCommand, doctorCommand, runtimeCommand];
+export const commands: Command[] = [pluginsCommand, simCommand, infoCommand, systemCommand, cdiCommand, explainCommand, configCommand, doctorCommand, runtimeCommand, installCommand, uninstallCommand];

@@ -3,6 +3,7 @@ import type { Command } from "../command.js";
 import { ActkError, ExitCode } from "../../core/errors.js";
 import { createDeviceNodes, type PlannedNode } from "../../host/create-device-nodes.js";
 import { formatTable } from "../output.js";
+import { createDevCharSymlinksCommand } from "./dev-char-symlinks.js";
 
 /** NVIDIA's control nodes: fixed minors, majors from /proc/devices (docs/hardware-facts.md, NVIDIA). */
 export const nvidiaControlNodes: readonly PlannedNode[] = [
@@ -66,5 +67,5 @@ Exit codes: 0 done (or nothing to do), 4 a major is missing or a node could not 
 export const systemCommand: Command = {
   name: "system",
   summary: "Host set-up tasks (device nodes, kernel modules)",
-  subcommands: [createDeviceNodesCommand],
+  subcommands: [createDeviceNodesCommand, createDevCharSymlinksCommand],
 };

@@ -9,12 +9,16 @@ import type { DeviceNode } from "../../edits/container-edits.js";
 import { inspectDeviceNode } from "../../host/device-node.js";
 import type { CheckResult, DoctorCheck, DoctorContext } from "../check.js";
 
-function nodeProblem(ctx: DoctorContext, n: DeviceNode): { summary: string; fix: string } | undefined {
-  const st = inspectDeviceNode(ctx.host, n.hostPath ?? n.path);
+function nodeProblem(ctx: DoctorContext, n: DeviceNode, control: boolean): { summary: string; fix: string } | undefined {
+  // n.path is the node as the host sees it; hostPath may already carry the host root.
+  const st = inspectDeviceNode(ctx.host, n.path);
   const want = n.major !== undefined && n.minor !== undefined ? `${n.major}:${n.minor}` : undefined;
   const mknod = want ? `mknod -m ${(n.fileMode ?? 0o666).toString(8)} ${n.path} c ${n.major} ${n.minor}` : undefined;
   if (st.state === "missing") {
-    return { summary: `${n.path} is missing${want ? ` (expected c ${want})` : ""}`, fix: mknod ? `load the driver, or create it: ${mknod}` : "load the driver module" };
+    return {
+      summary: `${n.path} is missing${want ? ` (expected c ${want})` : ""}`,
+      fix: mknod ? (control ? `actk system create-device-nodes --control-devices (or: ${mknod})` : `load the driver, or: ${mknod}`) : "load the driver module",
+    };
   }
   if (st.state === "other") return { summary: `${n.path} is ${st.what}, not a character device`, fix: mknod ? `rm ${n.path} && ${mknod}` : `remove ${n.path} and reload the driver` };
   if (want && `${st.major}:${st.minor}` !== want) {
@@ -26,6 +30,12 @@ function nodeProblem(ctx: DoctorContext, n: DeviceNode): { summary: string; fix:
   return undefined;
 }
 
+/** The first few items and a count of the rest: a summary must stay readable with 40 missing nodes. */
+function listSome(items: string[], max = 3): string {
+  const head = items.slice(0, max).join("; ");
+  return items.length > max ? `${head}; and ${items.length - max} more (all of them with --debug)` : head;
+}
+
 export const deviceNodesCheck: DoctorCheck = {
   id: "devices",
   description: "device and control nodes exist with the numbers in /proc/devices",
@@ -33,10 +43,13 @@ export const deviceNodesCheck: DoctorCheck = {
     const out: CheckResult[] = [];
     for (const vendor of ctx.vendors) {
       const d = ctx.discovery(vendor);
-      const nodes = [...d.controlNodes, ...d.devices.flatMap((dev) => dev.deviceNodes)];
+      const all = [...d.controlNodes, ...d.devices.flatMap((dev) => dev.deviceNodes), ...(d.missingNodes ?? [])];
+      // A GPU's node is shared by its MIG partitions: check each path once.
+      const nodes = all.filter((n, i) => all.findIndex((o) => o.path === n.path) === i);
       if (!d.devices.length && !nodes.length) continue;
       const id = `devices.${vendor.id}`;
-      const problems = nodes.map((n) => nodeProblem(ctx, n)).filter((p): p is NonNullable<typeof p> => !!p);
+      const control = new Set([...d.controlNodes, ...(d.missingNodes ?? [])].map((n) => n.path));
+      const problems = nodes.map((n) => nodeProblem(ctx, n, control.has(n.path))).filter((p): p is NonNullable<typeof p> => !!p);
       if (!problems.length) {
         out.push({ id, status: "ok", summary: `${nodes.length} ${vendor.id} device nodes present with the driver's numbers` });
         continue;
@@ -44,8 +57,9 @@ export const deviceNodesCheck: DoctorCheck = {
       out.push({
         id,
         status: "fail",
-        summary: problems.map((p) => p.summary).join("; "),
-        fix: [...new Set(problems.map((p) => p.fix))].join("; "),
+        summary: listSome(problems.map((p) => p.summary)),
+        fix: listSome([...new Set(problems.map((p) => p.fix))]),
+        details: problems.map((p) => `${p.summary} → ${p.fix}`),
       });
     }
     return out;

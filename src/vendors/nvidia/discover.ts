@@ -155,7 +155,10 @@ export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = def
   const missing: string[] = [];
   for (const [p, maj, minor] of control) {
     if (host.lstat(p) && maj !== undefined) out.controlNodes.push(deviceNode(host, p, { major: maj, minor }));
-    else missing.push(p);
+    else {
+      missing.push(p);
+      if (maj !== undefined) (out.missingNodes ??= []).push({ path: p, type: "c", major: maj, minor, fileMode: 0o666 });
+    }
   }
   if (missing.length) notes.push(`missing control nodes ${missing.join(", ")}: run \`actk system create-device-nodes --control-devices\``);
 
