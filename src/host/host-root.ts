@@ -11,6 +11,9 @@ import * as fs from "node:fs";
 import path from "node:path";
 import { resolveInRoot, resolveRelativeToRoot } from "./path-in-root.js";
 
+/** nvidia2 before nvidia10; one shared collator, because localeCompare builds one per call. */
+const byNumericName = new Intl.Collator("en", { numeric: true });
+
 export interface DirEntry {
   name: string;
   isDirectory: boolean;
@@ -89,7 +92,7 @@ export class HostRoot {
         isCharacterDevice: d.isCharacterDevice(),
         isFile: d.isFile(),
       }))
-      .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
+      .sort((a, b) => byNumericName.compare(a.name, b.name));
   }
 
   stat(p: string): fs.Stats | undefined {
