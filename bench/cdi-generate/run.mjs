@@ -46,10 +46,22 @@ function textFiles(root) {
   return out;
 }
 
+// CPU time (user + sys) through GNU time when installed: on a loaded machine wall time mostly measures
+// waiting for a core, CPU time what the program itself costs.
+const gnuTime = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+let lastCpuMs;
+
 function time(cmd, args) {
+  const cpuFile = path.join(os.tmpdir(), `actk-bench-cpu-${process.pid}`);
+  const [exe, argv] = gnuTime ? [gnuTime, ["-f", "%U %S", "-o", cpuFile, cmd, ...args]] : [cmd, args];
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const r = spawnSync(exe, argv, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
   const ms = performance.now() - t0;
+  if (gnuTime) {
+    const [u, sy] = fs.readFileSync(cpuFile, "utf8").trim().split(/\s+/).map(Number);
+    lastCpuMs = (u + sy) * 1000;
+    fs.rmSync(cpuFile, { force: true });
+  }
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 6).join(" ")} failed (${r.status}): ${r.error?.message ?? r.stderr}`);
   return ms;
 }
@@ -70,15 +82,19 @@ try {
     const gen = ["--host-root", root, "cdi", "generate", "--vendor", "all"];
     time(actk, gen); // warm the page cache
     const g = [];
+    const gCpu = [];
     const c = [];
     const n = [];
+    const nCpu = [];
     for (let i = 0; i < runs; i++) {
       g.push(time(actk, gen));
+      gCpu.push(lastCpuMs);
       c.push(time("cat", files));
       n.push(time(process.execPath, ["-e", "0"]));
+      nCpu.push(lastCpuMs);
     }
     const out = spawnSync(actk, gen, { encoding: "utf8" }).stdout;
-    rows.push({ profile, gpus, generate: median(g), cat: median(c), node: median(n), files: files.length, devices: (out.match(/^ {2}- name:/gm) ?? []).length });
+    rows.push({ profile, gpus, generate: median(g), cat: median(c), node: median(n), genCpu: gnuTime ? median(gCpu) : NaN, nodeCpu: gnuTime ? median(nCpu) : NaN, files: files.length, devices: (out.match(/^ {2}- name:/gm) ?? []).length });
   }
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -86,13 +102,14 @@ try {
 
 console.log(`actk cdi generate --vendor all vs cat of the same host files; median of ${runs} runs each`);
 console.log(`(NODE START: a bare \`node -e 0\` in the same run, the floor for any Node program; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)\n`);
-console.log("HOST           GPUS  DEVICES  FILES  GENERATE ms  CAT ms  RATIO  NODE START ms");
+console.log("HOST           GPUS  DEVICES  FILES  GENERATE ms  CAT ms  RATIO  NODE START ms  GENERATE CPU ms  NODE START CPU ms");
 for (const r of rows) {
-  console.log(`${r.profile.padEnd(14)} ${String(r.gpus).padStart(4)}  ${String(r.devices).padStart(7)}  ${String(r.files).padStart(5)}  ${r.generate.toFixed(1).padStart(11)}  ${r.cat.toFixed(1).padStart(6)}  ${(r.generate / r.cat).toFixed(1).padStart(5)}  ${r.node.toFixed(1).padStart(13)}`);
+  console.log(`${r.profile.padEnd(14)} ${String(r.gpus).padStart(4)}  ${String(r.devices).padStart(7)}  ${String(r.files).padStart(5)}  ${r.generate.toFixed(1).padStart(11)}  ${r.cat.toFixed(1).padStart(6)}  ${(r.generate / r.cat).toFixed(1).padStart(5)}  ${r.node.toFixed(1).padStart(13)}  ${r.genCpu.toFixed(0).padStart(15)}  ${r.nodeCpu.toFixed(0).padStart(17)}`);
 }
 const dgx = rows[0];
 const first = rows[1];
 const last = rows[rows.length - 1];
 const perGpu = (last.generate - first.generate) / (last.gpus - first.gpus);
 console.log(`\ndgx-h100: ${dgx.generate.toFixed(0)} ms (target < 250 ms: ${dgx.generate < 250 ? "met" : "NOT met"})`);
-console.log(`per-GPU cost ${perGpu.toFixed(2)} ms (${first.gpus} → ${last.gpus} GPUs); fixed cost ≈ ${(first.generate - first.gpus * perGpu).toFixed(0)} ms`);
+if (gnuTime) console.log(`CPU: dgx-h100 ${dgx.genCpu.toFixed(0)} ms, of which a bare node start is ${dgx.nodeCpu.toFixed(0)} ms; per-GPU CPU ${((last.genCpu - first.genCpu) / (last.gpus - first.gpus)).toFixed(2)} ms`);
+console.log(`per-GPU wall cost ${perGpu.toFixed(2)} ms (${first.gpus} → ${last.gpus} GPUs); fixed cost ≈ ${(first.generate - first.gpus * perGpu).toFixed(0)} ms`);

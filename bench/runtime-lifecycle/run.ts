@@ -9,7 +9,7 @@
  * Usage: node --import tsx bench/runtime-lifecycle/run.ts [N=20] [--json]
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createBundle } from "../../test/e2e/harness/bundle.js";
@@ -57,15 +57,19 @@ const cases: Case[] = [
 const stateRoot = path.join(dir, "state");
 mkdirSync(stateRoot);
 const devNull = openSync("/dev/null", "r+");
+const errFile = path.join(dir, "stderr");
 let seq = 0;
 
 /** One create+start+delete; milliseconds. */
 function lifecycle(runtime: string, c: Case): number {
   copyFileSync(c.pristine, path.join(c.bundle, "config.json")); // actk edits it; every run starts equal
   const id = `bench-${process.pid}-${seq++}`;
+  // Never a pipe: the created container inherits create's stdio and would hold it open.
   const call = (a: string[]): void => {
-    const r = spawnSync(runtime, ["--root", stateRoot, ...a], { env, stdio: [devNull, devNull, "pipe"] });
-    if (r.status !== 0) throw new Error(`${path.basename(runtime)} ${a[0]} failed: ${r.stderr?.toString()}`);
+    const err = openSync(errFile, "w");
+    const r = spawnSync(runtime, ["--root", stateRoot, ...a], { env, stdio: [devNull, devNull, err] });
+    closeSync(err);
+    if (r.status !== 0) throw new Error(`${path.basename(runtime)} ${a[0]} failed: ${readFileSync(errFile, "utf8")}`);
   };
   const t0 = process.hrtime.bigint();
   call(["create", "--bundle", c.bundle, id]);

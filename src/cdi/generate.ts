@@ -205,19 +205,24 @@ export function checkGenerateOptions(opts: GenerateOptions): void {
 function specsForVendor(vendor: Vendor, discovery: Discovery, opts: GenerateOptions): GeneratedSpec[] {
   const byIndex = new Map(discovery.devices.map((d) => [d.index, d]));
   const groups = new Map<string, { devices: CdiDevice[]; raw: ContainerEdits[] }>();
+  const overridden = opts.kindVendor !== undefined || opts.kindClass !== undefined;
   for (const device of discovery.devices) {
-    const kind = kindFor(vendor, device, byIndex, opts);
-    const group = groups.get(kind) ?? { devices: [], raw: [] };
-    groups.set(kind, group);
+    const kinds = [kindFor(vendor, device, byIndex, opts)];
+    // Extra kinds a vendor lists the device under too (nvidia.com/mig); one kind when the user names it.
+    if (!overridden) for (const k of device.aliasKinds ?? []) if (!kinds.includes(k)) kinds.push(k);
     const edits = simplifyEdits(rootHostPaths(vendor.deviceEdits(device, discovery), opts.host, opts.devRoot));
-    if (isEmptyEdits(edits)) continue; // a device without edits would make engines reject the whole file
-    group.raw.push(edits);
-    for (const strategy of opts.strategies) {
-      for (const given of vendor.cdiDeviceNames(device, strategy)) {
-        const name = given.includes("=") ? given.slice(given.indexOf("=") + 1) : given;
-        const err = deviceNameError(name);
-        if (err) throw new ActkError(`vendor ${vendor.id} gave an invalid CDI device name for device ${device.index}: ${err}`, { exitCode: ExitCode.internal });
-        if (!group.devices.some((d) => d.name === name)) group.devices.push({ name, containerEdits: edits });
+    for (const kind of kinds) {
+      const group = groups.get(kind) ?? { devices: [], raw: [] };
+      groups.set(kind, group);
+      if (isEmptyEdits(edits)) continue; // a device without edits would make engines reject the whole file
+      group.raw.push(edits);
+      for (const strategy of opts.strategies) {
+        for (const given of vendor.cdiDeviceNames(device, strategy)) {
+          const name = given.includes("=") ? given.slice(given.indexOf("=") + 1) : given;
+          const err = deviceNameError(name);
+          if (err) throw new ActkError(`vendor ${vendor.id} gave an invalid CDI device name for device ${device.index}: ${err}`, { exitCode: ExitCode.internal });
+          if (!group.devices.some((d) => d.name === name)) group.devices.push({ name, containerEdits: edits });
+        }
       }
     }
   }

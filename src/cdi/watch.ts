@@ -25,6 +25,9 @@ export const defaultWatchDirs = [
   "/lib/modules",
 ];
 
+/** Directories whose changes happen deep inside (MIG instances: capabilities/gpu<N>/mig/gi<G>/ci<C>). */
+const recursiveDirs = new Set(["/proc/driver/nvidia/capabilities"]);
+
 /**
  * Files that matter inside watched directories that also hold much else; an
  * event in such a directory counts only for these names. Other directories
@@ -38,8 +41,8 @@ const interestingIn: Record<string, (name: string) => boolean> = {
 
 export interface WatchOptions {
   host: HostRoot;
-  /** Directories to watch in addition to the defaults (e.g. driver library directories). */
-  extraDirs?: readonly string[];
+  /** Directories to watch in addition to the defaults (e.g. driver library directories); asked again on every pass, as specs come and go. */
+  extraDirs?: () => readonly string[];
   /** Poll interval (ms); refresh runs at least this often. 0 disables polling. */
   intervalMs: number;
   /** Quiet time after the last event before refreshing (ms). */
@@ -68,7 +71,6 @@ export function logOutcomes(logger: Logger, outcomes: readonly RefreshOutcome[],
 }
 
 export function watchAndRefresh(opts: WatchOptions): Watcher {
-  const dirs = [...new Set([...defaultWatchDirs, ...(opts.extraDirs ?? [])])];
   const watchers = new Map<string, fs.FSWatcher>();
   const pending = new Set<string>();
   let debounce: NodeJS.Timeout | undefined;
@@ -98,12 +100,25 @@ export function watchAndRefresh(opts: WatchOptions): Watcher {
       debounce = undefined;
       const what = [...pending].sort();
       pending.clear();
-      ensureWatchers(); // a new directory (e.g. /dev/nvidia-caps after a module load) gets watched too
       run(`changed: ${what.slice(0, 5).join(", ")}${what.length > 5 ? `, … (${what.length})` : ""}`);
+      ensureWatchers(); // a new directory (/dev/nvidia-caps after a module load, a new library dir) gets watched too
     }, opts.debounceMs);
   };
 
   function ensureWatchers(): void {
+    let extra: readonly string[] = [];
+    try {
+      extra = opts.extraDirs?.() ?? [];
+    } catch {
+      // A spec that cannot be read now is reported by the refresh pass itself.
+    }
+    const dirs = new Set([...defaultWatchDirs, ...extra]);
+    for (const [dir, w] of watchers) {
+      if (!dirs.has(dir)) {
+        w.close();
+        watchers.delete(dir);
+      }
+    }
     for (const dir of dirs) {
       const existing = watchers.get(dir);
       const target = opts.host.hostPath(dir);
@@ -115,7 +130,7 @@ export function watchAndRefresh(opts: WatchOptions): Watcher {
       }
       try {
         if (!fs.statSync(target).isDirectory()) continue;
-        const w = fs.watch(target, { persistent: true }, (_event, name) => onEvent(dir, typeof name === "string" ? name : null));
+        const w = fs.watch(target, { persistent: true, recursive: recursiveDirs.has(dir) }, (_event, name) => onEvent(dir, typeof name === "string" ? name : null));
         w.on("error", () => {
           // The directory went away (driver unloaded); the next pass re-adds it when it is back.
           w.close();
@@ -132,8 +147,8 @@ export function watchAndRefresh(opts: WatchOptions): Watcher {
   run("start");
   if (opts.intervalMs > 0) {
     poll = setInterval(() => {
-      ensureWatchers();
       run("poll");
+      ensureWatchers();
     }, opts.intervalMs);
   }
 

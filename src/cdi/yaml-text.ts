@@ -10,8 +10,12 @@
  * other string is JSON-quoted, which is valid YAML double-quoted text.
  */
 
-/** Strings a YAML 1.1 reader (Go's go-yaml v2 behind sigs.k8s.io/yaml) or a 1.2 reader would not read as strings. */
-const notAString = /^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[-+]?[0-9_.]*[0-9][0-9_.]*(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)|[-+]?0[bBoOxX][0-9a-fA-F_]+|[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|<<|=|\d{4}-\d\d?-\d\d?.*)$/;
+/**
+ * Strings a YAML 1.1 reader (Go's go-yaml v2 behind sigs.k8s.io/yaml) or a 1.2 reader might not read as
+ * strings. Deliberately wide: anything made only of digits, "_", ".", "e", "E", "+", "-" is quoted, since
+ * 1.1 float resolvers differ ("E0", "." and "0_" come back as null from one of them).
+ */
+const notAString = /^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[-+0-9_.eE]+|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)|[-+]?0[bBoOxX][0-9a-fA-F_]+|[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|<<|=|\d{4}-\d\d?-\d\d?.*)$/;
 
 /** Plain scalars: start with a letter, digit, "_" or "/"; then only characters that never start YAML syntax inside a plain scalar. */
 const plainSafe = /^[A-Za-z0-9_/][A-Za-z0-9_/.=+@,:-]*$/;

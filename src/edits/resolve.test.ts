@@ -111,3 +111,16 @@ test("an extra request for a vendor that is not available is an error", () => {
   const r = resolveContainerEdits(input([]), [fakeVendor("acme", 1)], { hookPath: "/h", extraRequests: [extra] });
   assert.match(r.errors[0]?.message ?? "", /no nope vendor plugin/);
 });
+
+test("requests naming CDI devices (annotations) go to the CDI injector, the others to their vendor", () => {
+  const seen: string[][] = [];
+  const r = resolveContainerEdits(
+    { env: ["ZETA_VISIBLE_DEVICES=0"], mounts: [], annotations: { "cdi.k8s.io/test": "acme.com/dev=1" }, privileged: false },
+    [fakeVendor("acme", 2), fakeVendor("zeta", 1)],
+    { hookPath: "/h", cdi: (names) => { seen.push([...names]); return { env: ["FROM_CDI=1"] }; } },
+  );
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(seen, [["acme.com/dev=1"]]);
+  assert.ok(r.edits.env?.includes("FROM_CDI=1"));
+  assert.deepEqual(r.edits.deviceNodes?.map((n) => n.path), ["/dev/zetactl", "/dev/zeta0"]);
+});

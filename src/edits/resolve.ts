@@ -32,6 +32,11 @@ export interface ResolveOptions {
   extraRequests?: readonly DeviceRequest[];
   /** Annotation key prefixes that carry CDI requests (config cdi.annotationPrefixes). */
   annotationPrefixes?: readonly string[];
+  /**
+   * Injects requests that name CDI devices (annotations) from CDI specs; without it they go to
+   * their vendor like any request.
+   */
+  cdi?: (names: readonly string[]) => ContainerEdits;
 }
 
 export interface ResolvedRequest {
@@ -93,9 +98,18 @@ export function resolveContainerEdits(input: RequestInput, vendors: readonly Ven
   };
 
   const requests: ResolvedRequest[] = [];
+  const cdiNames: string[] = [];
   // Per vendor: union of capabilities/options (for one commonEdits call) and first-seen order.
-  const perVendor = new Map<string, { vendor: Vendor; capabilities: Set<string>; options: Set<string>; devices: VendorDevice[] }>();
+  const perVendor = new Map<string, {
+    vendor: Vendor; capabilities: Set<string>; options: Set<string>; devices: VendorDevice[];
+    migConfigDevices: string[] | null; migMonitorDevices: string[] | null;
+  }>();
   for (const { request, vendor } of parsed) {
+    if (opts.cdi && request.cdiDevices?.length) {
+      for (const n of request.cdiDevices) if (!cdiNames.includes(n)) cdiNames.push(n);
+      requests.push({ request, vendor: vendor.id, devices: [] });
+      continue;
+    }
     let devices: VendorDevice[];
     try {
       const discovery = discover(vendor);
@@ -109,22 +123,35 @@ export function resolveContainerEdits(input: RequestInput, vendors: readonly Ven
     requests.push({ request, vendor: vendor.id, devices });
     let v = perVendor.get(vendor.id);
     if (!v) {
-      v = { vendor, capabilities: new Set(), options: new Set(), devices: [] };
+      v = { vendor, capabilities: new Set(), options: new Set(), devices: [], migConfigDevices: null, migMonitorDevices: null };
       perVendor.set(vendor.id, v);
     }
     for (const c of request.capabilities) v.capabilities.add(c);
     for (const o of request.options) v.options.add(o);
+    if (request.migConfigDevices) v.migConfigDevices = [...new Set([...(v.migConfigDevices ?? []), ...request.migConfigDevices])];
+    if (request.migMonitorDevices) v.migMonitorDevices = [...new Set([...(v.migMonitorDevices ?? []), ...request.migMonitorDevices])];
     for (const d of devices) {
       if (!v.devices.some((o) => o.kind === d.kind && o.index === d.index)) v.devices.push(d);
     }
   }
 
   const parts: ContainerEdits[] = [];
-  for (const { vendor, capabilities, options, devices } of perVendor.values()) {
+  for (const { vendor, capabilities, options, devices, migConfigDevices, migMonitorDevices } of perVendor.values()) {
     const discovery = discover(vendor);
     try {
-      parts.push(vendor.commonEdits(discovery, { capabilities: [...capabilities].sort(), options: [...options] }, { hookPath: opts.hookPath }));
+      const notes: string[] = [];
+      const request = { capabilities: [...capabilities].sort(), options: [...options], migConfigDevices, migMonitorDevices };
+      parts.push(vendor.commonEdits(discovery, request, { hookPath: opts.hookPath, notes }));
+      for (const n of notes) logger.warn(`${vendor.id}: ${n}`);
       for (const d of devices) parts.push(vendor.deviceEdits(d, discovery));
+    } catch (e) {
+      const err = toActkError(e);
+      errors.push(requestError(err.format(), undefined, err.exitCode));
+    }
+  }
+  if (opts.cdi && cdiNames.length) {
+    try {
+      parts.push(opts.cdi(cdiNames));
     } catch (e) {
       const err = toActkError(e);
       errors.push(requestError(err.format(), undefined, err.exitCode));

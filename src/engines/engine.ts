@@ -28,6 +28,8 @@ export interface ConfigureOptions {
   dropInPath: string;
   configMode: ConfigMode;
   ociHookPath: string;
+  /** Annotation-key regexes that select containers for the hook; empty = `when.always`. */
+  ociHookAnnotations?: string[];
   /** Absolute path of actk-hook (oci-hook mode). */
   hookPath: string;
   /** Major version of the installed engine, when known (containerd: decides drop-in vs in-place). */

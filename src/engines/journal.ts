@@ -97,3 +97,18 @@ export function removeJournal(paths: { journal: string; backups: string }): void
   fs.rmSync(paths.journal, { force: true });
   fs.rmSync(paths.backups, { recursive: true, force: true });
 }
+
+/** Delete backup files the journal no longer refers to (after a re-configure or a rollback). */
+export function pruneBackups(paths: { dir: string; backups: string }, journal: Journal): void {
+  const keep = new Set(journal.files.flatMap((f) => [f.backup, f.afterBackup]).filter((x): x is string => !!x).map((r) => path.join(paths.dir, r)));
+  let names: string[];
+  try {
+    names = fs.readdirSync(paths.backups);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const p = path.join(paths.backups, n);
+    if (!keep.has(p)) fs.rmSync(p, { force: true });
+  }
+}

@@ -22,3 +22,12 @@ test("writing the same hook file again is no change", () => {
 test("a relative --hook-path is a usage error", () => {
   assert.throws(() => planOciHook(options({ configMode: "oci-hook", hookPath: "actk-hook" }), new Map()), ActkError);
 });
+
+test("--oci-hook-annotation selects containers by annotation key instead of when.always", () => {
+  const hook = JSON.parse(ociHookJson("/usr/local/bin/actk-hook", ["^cdi\\.k8s\\.io/"]));
+  assert.deepEqual(hook.when, { annotations: { "^cdi\\.k8s\\.io/": ".*" } });
+});
+
+test("an invalid annotation regex is a usage error", () => {
+  assert.throws(() => planOciHook(options({ configMode: "oci-hook", ociHookAnnotations: ["("] }), new Map()), /invalid regular expression/);
+});

@@ -9,11 +9,12 @@ import type { ConfigureOptions, EnginePlan } from "./engine.js";
 
 export const hookPathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-export function ociHookJson(hookPath: string): string {
+/** `when`: every container, or only those with an annotation whose key matches one of the regexes. */
+export function ociHookJson(hookPath: string, annotations: readonly string[] = []): string {
   const hook = {
     version: "1.0.0",
     hook: { path: hookPath, args: [path.posix.basename(hookPath), "prestart"], env: [hookPathEnv] },
-    when: { always: true },
+    when: annotations.length ? { annotations: Object.fromEntries(annotations.map((a) => [a, ".*"])) } : { always: true },
     stages: ["prestart"],
   };
   return JSON.stringify(hook, null, 2) + "\n";
@@ -26,7 +27,14 @@ export function planOciHook(opts: ConfigureOptions, current: ReadonlyMap<string,
     }
   }
   const before = current.get(opts.ociHookPath);
-  const after = ociHookJson(opts.hookPath);
+  for (const a of opts.ociHookAnnotations ?? []) {
+    try {
+      new RegExp(a);
+    } catch (e) {
+      throw new ActkError(`invalid regular expression "${a}": ${(e as Error).message}`, { place: "--oci-hook-annotation", exitCode: ExitCode.usage, fix: "give a regular expression for annotation keys, e.g. ^cdi\\.k8s\\.io/" });
+    }
+  }
+  const after = ociHookJson(opts.hookPath, opts.ociHookAnnotations);
   if (before === after) return { files: [], notes: [], restartNeeded: false };
   return {
     files: [{ path: opts.ociHookPath, format: "owned", before, after, changes: [] }],

@@ -188,3 +188,16 @@ test("property: every TOML engine and config version round-trips byte for byte f
     },
   ), { numRuns: 40 });
 });
+
+test("a re-configure that fails verification leaves the first configure's journal intact: unconfigure still restores the original", (t) => {
+  const original = '{\n  "debug": true\n}\n';
+  const host = hostTree(t, { "/etc/docker/daemon.json": original });
+  configureEngine(dockerEngine, options({ configPath: "/etc/docker/daemon.json" }), host, run);
+  const configured = read(host, "/etc/docker/daemon.json");
+  const failing: Engine = { ...dockerEngine, verify: () => ({ ok: false, detail: "no" }) };
+  assert.throws(() => configureEngine(failing, options({ configPath: "/etc/docker/daemon.json", setAsDefault: true }), host, { dryRun: false, verify: true }), ActkError);
+  assert.equal(read(host, "/etc/docker/daemon.json"), configured);
+  writeFileSync(host.hostPath("/etc/docker/daemon.json"), configured!.replace('"debug": true', '"debug": false'));
+  unconfigureEngine(dockerEngine, "actk", host, run);
+  assert.equal(read(host, "/etc/docker/daemon.json"), original.replace('"debug": true', '"debug": false'));
+});

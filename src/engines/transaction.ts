@@ -11,7 +11,7 @@ import { writeFileAtomic } from "../core/atomic-write.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { ConfigureOptions, Engine, EnginePlan, FileChange, VerifyResult } from "./engine.js";
 import {
-  backupDir, journalPaths, readBackup, readJournal, removeJournal, saveBackup, sha256, writeJournal,
+  backupDir, journalPaths, pruneBackups, readBackup, readJournal, removeJournal, saveBackup, sha256, writeJournal,
   type Journal, type JournalFile,
 } from "./journal.js";
 import { revertJsonChanges, parseJsonObject } from "./json-edit.js";
@@ -149,14 +149,17 @@ export function configureEngine(engine: Engine, opts: ConfigureOptions, host: Ho
     result.verification = verification;
     if (!verification.ok && !verification.skipped) {
       writeAll(host, files.map((f) => ({ path: f.path, before: f.after, after: f.before })));
-      if (previousJournal) writeJournal(paths.journal, previousJournal);
-      else removeJournal(paths);
+      if (previousJournal) {
+        writeJournal(paths.journal, previousJournal);
+        pruneBackups(paths, previousJournal);
+      } else removeJournal(paths);
       throw new ActkError(`${engine.id} rejected the new configuration: ${verification.detail}`, {
         file: files[0]?.path, exitCode: ExitCode.external, unchanged: true,
         fix: "the previous files were put back; run with --dry-run to see the change, or --no-verify to write it anyway",
       });
     }
   }
+  pruneBackups(paths, journal);
   return result;
 }
 
@@ -185,7 +188,8 @@ function recordFile(journal: Journal, paths: { dir: string; backups: string }, f
     journal.files.push(entry);
   }
   entry.afterSha256 = sha256(f.after ?? "");
-  if (f.after !== undefined) entry.afterBackup = saveBackup(paths, journal.files.indexOf(entry), f.path, f.after, "actk");
+  // Named by content, so a rolled-back re-configure never overwrites the copy the old journal names.
+  if (f.after !== undefined) entry.afterBackup = saveBackup(paths, journal.files.indexOf(entry), f.path, f.after, `${entry.afterSha256.slice(0, 12)}.actk`);
 }
 
 /** Whether two texts of a config format mean the same (both parse, to equal values). */

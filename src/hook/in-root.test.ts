@@ -87,3 +87,13 @@ test("chmod: mode must be octal and present", () => {
   assert.equal(parseMode("0644"), 0o644);
   for (const bad of [undefined, "", "rwx", "999", "12345"]) assert.throws(() => parseMode(bad), /./, String(bad));
 });
+
+test("paths that resolve into the container's /proc or /sys are refused (an image linking /etc to /proc/sys)", (t) => {
+  const { root } = scratch(t);
+  fs.mkdirSync(path.join(root, "proc", "sys", "kernel"), { recursive: true });
+  fs.rmSync(path.join(root, "etc"), { recursive: true });
+  fs.symlinkSync("/proc/sys/kernel", path.join(root, "etc"));
+  assert.throws(() => writeFileInRoot(root, "/etc/ld.so.conf.d/00-x.conf", "x", 0o644, "test"), /inside the container's \/proc/);
+  assert.throws(() => createSymlinks(root, ["x::/sys/kernel/evil"], silentLogger), /inside the container's \/sys/);
+  assert.deepEqual(fs.readdirSync(path.join(root, "proc", "sys", "kernel")), []);
+});

@@ -31,12 +31,21 @@ export function checkContainerPath(p: string, place: string): string {
   return path.posix.normalize(p);
 }
 
+/** Kernel filesystems the runtime mounts into the rootfs: writing there reaches host-global state, never image files. */
+const kernelTrees = ["/proc", "/sys"];
+
 /** Resolves `p` inside `view`; the final component is followed unless followFinal is false. */
 export function resolveIn(view: string, p: string, followFinal = true): InRootPath {
   const inRoot = resolveRelativeToRoot(view, p, { followFinal });
   const host = inRoot === "/" ? view : view + inRoot;
   if (!isWithin(view, host)) {
     throw new ActkError(`${p} resolves outside the container root`, { place: p, exitCode: ExitCode.badInput });
+  }
+  const kernel = kernelTrees.find((k) => inRoot === k || inRoot.startsWith(k + "/"));
+  if (kernel) {
+    throw new ActkError(`${p} resolves to ${inRoot}, inside the container's ${kernel}`, {
+      place: p, exitCode: ExitCode.failed, fix: `refusing to write into ${kernel}; the image links a path there`,
+    });
   }
   return { inRoot, host };
 }

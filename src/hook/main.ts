@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ActkError, ExitCode, toActkError } from "../core/errors.js";
-import { createLogger, type Logger } from "../core/log.js";
+import { createLogger, silentLogger, type Logger } from "../core/log.js";
 import { loadConfig } from "../config/load.js";
 import { pluginDefaultsOf } from "../config/schema.js";
 import type { ActkConfig } from "../config/types.js";
@@ -214,7 +214,8 @@ export function hookMain(argv0: string, argv: string[], env: NodeJS.ProcessEnv =
   const dropped = scrubOwnEnv(env);
   const name = path.basename(argv0) || "actk-hook";
   let inv: Invocation | undefined;
-  let logger: Logger = createLogger({ component: name, level: "error", file: undefined });
+  // Until the config names the log file there is nowhere to log but stderr, which gets the error line anyway.
+  let logger: Logger = silentLogger;
   try {
     inv = parseInvocation(argv0, argv);
     if (inv.version) {

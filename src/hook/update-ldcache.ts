@@ -29,9 +29,19 @@ export function confNameFor(folders: readonly string[]): string {
   return `00-actk-${createHash("sha256").update(folders.join("\n")).digest("hex").slice(0, 8)}.conf`;
 }
 
+/** The host's ldconfig; like NVIDIA, `<path>.real` wins where Debian-style wrappers exist. */
+function findLdconfig(opts: LdcacheOptions): string {
+  const base = opts.ldconfig ?? "ldconfig";
+  try {
+    return hostProgram(`${base}.real`, opts.forbidden);
+  } catch {
+    return hostProgram(base, opts.forbidden);
+  }
+}
+
 export function updateLdcache(view: string, opts: LdcacheOptions, logger: Logger): LdcacheResult {
   // Look the binary up first: a missing or unsafe ldconfig must fail before the rootfs is touched.
-  const ldconfig = hostProgram(opts.ldconfig ?? "ldconfig", opts.forbidden);
+  const ldconfig = findLdconfig(opts);
   const folders = [...new Set(opts.folders.map((f) => checkContainerPath(f, "--folder")))];
   const result: LdcacheResult = { ldconfig };
   const ldsoConf = resolveIn(view, "/etc/ld.so.conf");

@@ -32,6 +32,15 @@ function previous(host: HostRoot, p: string): { bytes: Buffer | null; mode?: num
   return { bytes: fs.readFileSync(hp), mode: st.mode & 0o7777 };
 }
 
+/** The journal's record of an earlier write by actk to the same path (file or link), if any. */
+function earlierRecord(records: UndoRecord[], p: string): Extract<UndoRecord, { kind: "file" | "symlink" }> | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i] as UndoRecord;
+    if ((r.kind === "file" || r.kind === "symlink") && r.path === p) return r;
+  }
+  return undefined;
+}
+
 /** Write a file (atomically, mode given) unless it already has these bytes and mode. */
 export function installFile(host: HostRoot, p: string, data: Buffer | string, mode: number, records: UndoRecord[], dryRun: boolean): Change {
   const want = typeof data === "string" ? Buffer.from(data) : data;
@@ -44,10 +53,18 @@ export function installFile(host: HostRoot, p: string, data: Buffer | string, mo
     writeFileAtomic(hp, want, { mkdirs: true, mode });
     fs.chmodSync(hp, mode);
   }
-  records.push({
-    kind: "file", path: p, before: before.bytes ? before.bytes.toString("base64") : null,
-    ...(before.mode !== undefined ? { beforeMode: before.mode } : {}), afterSha256: sha256(want),
-  });
+  const earlier = earlierRecord(records, p);
+  if (earlier) {
+    // Replacing actk's own earlier write (an upgrade): the earlier record already holds the
+    // original; only what to expect at uninstall changes (keeps the journal small with --with-node).
+    if (earlier.kind === "file") earlier.afterSha256 = sha256(want);
+    else records.push({ kind: "file", path: p, before: null, afterSha256: sha256(want) });
+  } else {
+    records.push({
+      kind: "file", path: p, before: before.bytes ? before.bytes.toString("base64") : null,
+      ...(before.mode !== undefined ? { beforeMode: before.mode } : {}), afterSha256: sha256(want),
+    });
+  }
   return before.bytes || before.link !== undefined ? "updated" : "created";
 }
 
@@ -56,7 +73,9 @@ export function installSymlink(host: HostRoot, p: string, target: string, record
   const before = previous(host, p);
   if (before.link === target) return "unchanged";
   recordNewDirs(host, p, records);
-  if (before.bytes) {
+  if (earlierRecord(records, p)) {
+    // actk's own earlier write; the earlier record restores the original.
+  } else if (before.bytes) {
     // Never replace a real program of the same name (an NVIDIA install, say) without keeping it.
     records.push({ kind: "file", path: p, before: before.bytes.toString("base64"), ...(before.mode !== undefined ? { beforeMode: before.mode } : {}) });
   } else {
@@ -96,6 +115,7 @@ export function undo(host: HostRoot, r: UndoRecord): string {
       fs.symlinkSync(r.before, hp);
       return `restored link ${r.path} -> ${r.before}`;
     case "dir":
+      if (!fs.existsSync(hp)) return `${r.path} is already gone`;
       try {
         fs.rmdirSync(hp);
         return `removed empty directory ${r.path}`;

@@ -13,8 +13,8 @@ import type { HostRoot } from "../host/host-root.js";
 import type { ConfigureOptions, Engine, EngineId } from "../engines/engine.js";
 import { backupDir } from "../engines/journal.js";
 import { configureEngine, planEngine } from "../engines/transaction.js";
-import { loadConfigText, SYSTEM_CONFIG_PATH } from "../config/load.js";
-import { allKeys, renderDefaultConfig, type PluginDefaults } from "../config/schema.js";
+import { loadConfig, loadConfigText, NVIDIA_CONFIG_PATH, SYSTEM_CONFIG_PATH } from "../config/load.js";
+import { allKeys, renderConfigFile, renderDefaultConfig, type PluginDefaults } from "../config/schema.js";
 import { parseSetOptions } from "../config/set-option.js";
 import { setTomlValue } from "../config/toml-edit.js";
 import { annotationKeys, contentHash, defaultStrategies, generateSpecs } from "../cdi/generate.js";
@@ -23,7 +23,7 @@ import { transformRoot } from "../cdi/transform.js";
 import { serializeSpec } from "../cdi/write.js";
 import type { Vendor } from "../vendors/vendor.js";
 import { installFile, installSymlink, recordNewDirs, type Change } from "./files.js";
-import { readInstallJournal, writeInstallJournal, type InstallJournal, type UndoRecord } from "./journal.js";
+import { readInstallJournal, writeInstallJournal, type InstallJournal } from "./journal.js";
 import { distFiles, layoutFor, nvidiaNames, programs, wrapperScript, type Layout } from "./layout.js";
 import { systemdUnits } from "./systemd-units.js";
 
@@ -79,8 +79,22 @@ export interface InstallOptions {
 const engineBinaries: Record<EngineId, string> = { docker: "dockerd", containerd: "containerd", crio: "crio", podman: "podman" };
 const binDirs = ["/usr/bin", "/usr/local/bin", "/usr/sbin", "/usr/local/sbin", "/bin", "/sbin"];
 
-function engineBinaryInRoot(host: HostRoot, id: EngineId): boolean {
-  return binDirs.some((d) => host.exists(path.posix.join(d, engineBinaries[id])));
+function engineBinaryInRoot(host: HostRoot, id: EngineId): string | undefined {
+  return binDirs.map((d) => path.posix.join(d, engineBinaries[id])).find((p) => host.stat(p)?.isFile());
+}
+
+/**
+ * The engine's major version (containerd: decides a v3 drop-in or an in-place edit). Under
+ * --host-root it asks the node's own binary, found inside the root, with a clean environment.
+ */
+function engineMajor(engine: Engine, host: HostRoot): number | undefined {
+  if (host.isRealHost) return engine.detectMajor?.();
+  if (!engine.detectMajor) return undefined;
+  const bin = engineBinaryInRoot(host, engine.id);
+  if (!bin) return undefined;
+  const r = spawnSync(host.resolve(bin), ["--version"], { encoding: "utf8", timeout: 10_000, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  const m = /\bv?(\d+)\.(\d+)\.\d+/.exec(r.stdout ?? "");
+  return m ? Number(m[1]) : undefined;
 }
 
 function summarise(changes: Change[], what: string, dryRun: boolean): { status: StepStatus; detail: string } {
@@ -92,7 +106,7 @@ function summarise(changes: Change[], what: string, dryRun: boolean): { status: 
 }
 
 export function engineConfigureOptions(engine: Engine, layout: Layout, o: Pick<InstallOptions, "runtimeName" | "cdiEnabled" | "setAsDefault" | "host">): ConfigureOptions {
-  const major = o.host.isRealHost ? engine.detectMajor?.() : undefined;
+  const major = engineMajor(engine, o.host);
   return {
     runtimeName: o.runtimeName,
     runtimePath: path.posix.join(layout.binDir, "actk-runtime"),
@@ -109,12 +123,17 @@ export function engineConfigureOptions(engine: Engine, layout: Layout, o: Pick<I
   };
 }
 
-/** The default config with hook.path set, through the config module's --set machinery. */
-function defaultConfigText(pluginDefaults: PluginDefaults, hookPath: string): string {
-  let text = renderDefaultConfig(pluginDefaults);
+/**
+ * The config to write: the commented default, or — when the host has NVIDIA's config.toml,
+ * which a new actk file takes precedence over — that file's settings (as `actk config --set`
+ * does); hook.path set through the config module's --set machinery.
+ */
+function newConfigText(host: HostRoot, pluginDefaults: PluginDefaults, hookPath: string): { text: string; from?: string } {
+  const loaded = loadConfig({ hostRoot: host.root, env: {}, pluginDefaults });
+  let text = loaded.format === "nvidia" ? renderConfigFile(loaded.config, pluginDefaults) : renderDefaultConfig(pluginDefaults);
   for (const s of parseSetOptions([`hook.path=${hookPath}`], allKeys(pluginDefaults))) text = setTomlValue(text, s.key.path, s.value, SYSTEM_CONFIG_PATH);
   loadConfigText(text, SYSTEM_CONFIG_PATH, pluginDefaults);
-  return text;
+  return { text, ...(loaded.format === "nvidia" ? { from: NVIDIA_CONFIG_PATH } : {}) };
 }
 
 /** The canonical command that repeats the generation on the host itself (recorded in the spec). */
@@ -141,6 +160,21 @@ function asHostSees(spec: CdiSpec, header: string[], host: HostRoot): { spec: Cd
   return { spec: moved, header: fixed };
 }
 
+/** Refuses (before the first write) when a directory actk writes to, or its nearest existing parent, is not writable. */
+function checkWritable(host: HostRoot, dirs: string[]): void {
+  for (const d of dirs) {
+    let p = d;
+    while (p !== "/" && !fs.existsSync(host.hostPath(p))) p = path.posix.dirname(p);
+    try {
+      fs.accessSync(host.hostPath(p), fs.constants.W_OK);
+    } catch {
+      throw new ActkError(`not writable (actk install writes ${d})`, {
+        file: host.hostPath(p), exitCode: ExitCode.host, unchanged: true, fix: "run actk install as root (sudo), or give --host-root a writable tree",
+      });
+    }
+  }
+}
+
 export function runInstall(o: InstallOptions): InstallResult {
   const { host, dryRun } = o;
   if (!path.posix.isAbsolute(o.prefix)) {
@@ -161,20 +195,29 @@ export function runInstall(o: InstallOptions): InstallResult {
   const configHookPath = existingConfig !== undefined
     ? loadConfigText(existingConfig, host.hostPath(SYSTEM_CONFIG_PATH), o.pluginDefaults).config.hook.path
     : hookPath;
+  // Built (and checked) before the first write: a malformed NVIDIA config.toml stops here.
+  const newConfig = existingConfig === undefined ? newConfigText(host, o.pluginDefaults, hookPath) : undefined;
   const engineOpts = o.engines.map((e) => ({ engine: e, opts: engineConfigureOptions(e, layout, o) }));
   const enginePlans = engineOpts.map(({ engine, opts }) => planEngine(engine, opts, host));
   if (o.withNode && !fs.existsSync(o.nodeBinary)) {
     throw new ActkError("the node binary to copy does not exist", { file: o.nodeBinary, place: "--with-node", exitCode: ExitCode.host, unchanged: true, fix: "run actk with a node installed in a fixed place" });
   }
 
+  if (!dryRun) {
+    checkWritable(host, [
+      path.posix.join(layout.libDir, "bin"), layout.binDir, path.posix.dirname(SYSTEM_CONFIG_PATH), "/var/lib/actk",
+      ...(o.cdi ? [cdiDir] : []), ...(o.systemd ? [wantsDir] : []),
+    ]);
+  }
+
   const journal: InstallJournal = previous ?? { version: 1, installedAt: new Date().toISOString(), prefix: layout.prefix, records: [] };
   const records = journal.records;
-  let saved = records.length;
-  const save = (): void => {
-    if (dryRun || records.length === saved) return;
+  const startCount = records.length;
+  /** Write the journal when a step changed something (records may be updated in place). */
+  const save = (changes: readonly Change[]): void => {
+    if (dryRun || changes.every((c) => c === "unchanged")) return;
     recordNewDirs(host, "/var/lib/actk/install.json", records);
     writeInstallJournal(host, journal);
-    saved = records.length;
   };
 
   const total = 5 + o.engines.length;
@@ -196,34 +239,35 @@ export function runInstall(o: InstallOptions): InstallResult {
         ? installFile(host, entry, wrapperScript(layout, p), 0o755, records, dryRun)
         : installSymlink(host, entry, path.posix.relative(layout.binDir, path.posix.join(layout.libDir, "bin", p)), records, dryRun));
     }
-    save();
+    save(changes);
     step({ id: "programs", ...summarise(changes, `programs in ${layout.binDir} (files in ${layout.libDir})`, dryRun) });
 
     // 2. Config (only when missing: a host's own config is never replaced).
     if (existingConfig !== undefined) {
       step({ id: "config", status: "unchanged", detail: `config: ${SYSTEM_CONFIG_PATH} exists; left as it is (hook.path = ${configHookPath})` });
     } else {
-      const c = installFile(host, SYSTEM_CONFIG_PATH, defaultConfigText(o.pluginDefaults, hookPath), 0o644, records, dryRun);
-      save();
-      step({ id: "config", ...summarise([c], `config ${SYSTEM_CONFIG_PATH}`, dryRun) });
+      const c = installFile(host, SYSTEM_CONFIG_PATH, newConfig?.text ?? "", 0o644, records, dryRun);
+      save([c]);
+      step({ id: "config", ...summarise([c], `config ${SYSTEM_CONFIG_PATH}${newConfig?.from ? ` (from the settings of ${newConfig.from})` : ""}`, dryRun) });
     }
 
     // 3. Engines.
     engineOpts.forEach(({ engine, opts }, i) => {
       const plan = enginePlans[i];
-      const verify = o.verify ?? (host.isRealHost || engineBinaryInRoot(host, engine.id));
+      const verify = o.verify ?? (host.isRealHost || engineBinaryInRoot(host, engine.id) !== undefined);
+      const mark = records.length;
       for (const f of plan?.files ?? []) if (f.before !== f.after) recordNewDirs(host, f.path, records);
       recordNewDirs(host, path.posix.join(backupDir, "journal"), records);
       const r = configureEngine(engine, opts, host, { dryRun, verify });
       if (!r.changed) {
-        records.splice(saved);
+        records.splice(mark);
         step({ id: engine.id, status: "unchanged", detail: `${engine.id}: already configured (restart needed: no)` });
         return;
       }
       if (!dryRun && !records.some((x) => x.kind === "engine" && x.runtime === engine.id && x.runtimeName === opts.runtimeName)) {
         records.push({ kind: "engine", runtime: engine.id, runtimeName: opts.runtimeName });
       }
-      save();
+      save(["updated"]);
       if (r.restartNeeded && r.restartCommand) result.restartCommands.push(r.restartCommand);
       result.restartNeeded ||= r.restartNeeded;
       const restart = r.restartNeeded ? `yes${r.restartCommand ? ` — ${r.restartCommand}` : ""}` : "no";
@@ -250,7 +294,7 @@ export function runInstall(o: InstallOptions): InstallResult {
           const { spec, header } = asHostSees(g.spec, g.header, host);
           return installFile(host, path.posix.join(cdiDir, `${g.baseName}.yaml`), serializeSpec(spec, "yaml", header), 0o644, records, dryRun);
         });
-        save();
+        save(cdiChanges);
         step({ id: "cdi", ...summarise(cdiChanges, `CDI specs in ${cdiDir} (${gen.specs.map((g) => g.kind).join(", ")})`, dryRun) });
       }
     }
@@ -262,7 +306,7 @@ export function runInstall(o: InstallOptions): InstallResult {
       const unitChanges: Change[] = [];
       for (const u of systemdUnits(layout.binDir)) unitChanges.push(installFile(host, path.posix.join(unitDir, u.name), u.content, 0o644, records, dryRun));
       for (const name of enabledUnits) unitChanges.push(installSymlink(host, path.posix.join(wantsDir, name), path.posix.join(unitDir, name), records, dryRun));
-      save();
+      save(unitChanges);
       const s = summarise(unitChanges, `systemd units in ${unitDir} (enabled: ${enabledUnits.join(", ")})`, dryRun);
       if (s.status === "changed") s.detail += `; ${daemonReload(host)}`;
       step({ id: "systemd", ...s });
@@ -278,12 +322,12 @@ export function runInstall(o: InstallOptions): InstallResult {
         // With bundled node the hook wrapper runs lib/bin/<the name it was called by>.
         if (o.withNode && n.target === "actk-hook") compatChanges.push(installSymlink(host, path.posix.join(layout.libDir, "bin", n.name), n.target, records, dryRun));
       }
-      save();
+      save(compatChanges);
       step({ id: "compat", ...summarise(compatChanges, `NVIDIA names in ${layout.binDir} (${nvidiaNames.map((n) => n.name).join(", ")})`, dryRun) });
     }
   } catch (e) {
-    // What was done so far stays undoable.
-    save();
+    // What was done so far stays undoable; the first error is the one to report.
+    try { if (records.length > startCount) save(["updated"]); } catch { /* the error below says what failed */ }
     throw e;
   }
   if (!dryRun && records.length) result.journal = host.hostPath("/var/lib/actk/install.json");

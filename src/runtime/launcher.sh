@@ -29,24 +29,33 @@ actk_config=${ACTK_CONFIG_FILE:-${ACTK_HOST_ROOT%/}/etc/actk/config.toml}
 if [ -z "${ACTK_CONFIG_FILE:-}" ] && [ ! -f "$actk_config" ]; then
 	actk_config=${ACTK_HOST_ROOT%/}/etc/nvidia-container-runtime/config.toml
 fi
+# Shell builtins only (no fork): this runs before every runtime command.
 if [ -f "$actk_config" ]; then
-	actk_line=$(grep -m 1 -E '^[[:space:]]*runtimes[[:space:]]*=' "$actk_config" 2>/dev/null) || actk_line=
-	if [ -n "$actk_line" ]; then
+	while IFS= read -r actk_line || [ -n "$actk_line" ]; do
+		actk_line=${actk_line#"${actk_line%%[![:space:]]*}"}
+		case $actk_line in
+		runtimes=* | runtimes[[:space:]]*=*) ;;
+		*) continue ;;
+		esac
 		case $actk_line in
 		*\[*\]*) ;;
 		*) actk_fail "$actk_config: runtimes must be written on one line (runtimes = [\"runc\"]). Fix: put the list on one line" 3 ;;
 		esac
 		actk_line=${actk_line#*\[}
-		actk_line=${actk_line%%\]*}
-		actk_candidates=$(printf '%s' "$actk_line" | tr ',"'"'" '   ')
-	fi
+		actk_candidates=${actk_line%%\]*}
+		break
+	done <"$actk_config"
 fi
 
 actk_runtime=
 actk_oldifs=$IFS
 set -f
 actk_tried=
+# Split the TOML list's items on commas, quotes, spaces and tabs.
+IFS=", 	\"'"
 for actk_c in $actk_candidates; do
+	IFS=$actk_oldifs
+	[ -n "$actk_c" ] || continue
 	actk_tried=${actk_tried:+$actk_tried, }$actk_c
 	actk_p=
 	case $actk_c in
@@ -60,7 +69,6 @@ for actk_c in $actk_candidates; do
 				break
 			fi
 		done
-		IFS=$actk_oldifs
 		;;
 	esac
 	[ -n "$actk_p" ] && [ -f "$actk_p" ] && [ -x "$actk_p" ] || continue
@@ -73,6 +81,7 @@ for actk_c in $actk_candidates; do
 	actk_runtime=$actk_p
 	break
 done
+IFS=$actk_oldifs
 set +f
 [ -n "$actk_runtime" ] || actk_fail "no low-level runtime found from runtime.runtimes [$actk_tried]. Fix: install runc or crun, or set runtime.runtimes to its absolute path" 4
 
@@ -118,8 +127,11 @@ if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
 	actk_spec=${actk_bundle:-.}/config.json
 	if [ -f "$actk_spec" ] && grep -q -F \
 		-e NVIDIA_VISIBLE_DEVICES -e NVIDIA_DRIVER_CAPABILITIES -e NVIDIA_REQUIRE_ -e CUDA_VERSION \
+		-e NVIDIA_DISABLE_REQUIRE -e NVIDIA_IMEX_CHANNELS -e NVIDIA_MIG_ -e NVIDIA_GDS -e NVIDIA_MOFED \
+		-e NVIDIA_NVSWITCH -e NVIDIA_GDRCOPY \
 		-e DOCKER_RESOURCE_ -e /var/run/nvidia-container-devices -e nvidia-container-runtime-hook \
-		-e ASCEND_VISIBLE_DEVICES -e ASCEND_RUNTIME_OPTIONS -e ASCEND_ALLOW_LINK \
+		-e ASCEND_VISIBLE_DEVICES -e ASCEND_RUNTIME_OPTIONS -e ASCEND_RUNTIME_MOUNTS -e ASCEND_VNPU_SPECS \
+		-e ASCEND_ALLOW_LINK \
 		-e AMD_VISIBLE_DEVICES -e ROCR_VISIBLE_DEVICES \
 		-e cdi.k8s.io/ \
 		"$actk_spec"; then

@@ -7,6 +7,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
+import { PluginType } from "../core/registry.js";
+import { HostRoot } from "../host/host-root.js";
+import { createRegistry } from "../plugins.js";
+import type { Vendor } from "../vendors/vendor.js";
 import { parseRuntimeArgs } from "./args.js";
 
 const launcher = path.resolve(new URL(".", import.meta.url).pathname, "launcher.sh");
@@ -139,5 +143,19 @@ test("launcher and args.ts agree on the command and the bundle", () => {
     const [cmd, b] = r.stdout.split("|");
     assert.equal(cmd, parsed.command, argv.join(" "));
     if (parsed.command === "create") assert.equal(path.resolve("/cwd", b || "."), parsed.bundle, argv.join(" "));
+  }
+});
+
+test("the launcher's pre-filter covers every vendor's request markers", (t) => {
+  const script = readFileSync(launcher, "utf8");
+  const patterns = [...script.matchAll(/-e (\S+)/g)].map((m) => m[1] as string);
+  const host = mkdtempSync(path.join(tmpdir(), "actk-launcher-host-"));
+  t.after(() => rmSync(host, { recursive: true, force: true }));
+  const vendors = createRegistry(new HostRoot(host)).init().all<Vendor>(PluginType.vendor);
+  assert.ok(vendors.length > 0, "no vendor plugin initialised on an empty host");
+  for (const v of vendors) {
+    for (const marker of v.requestMarkers) {
+      assert.ok(patterns.some((p) => marker.includes(p)), `${v.id} marker ${marker} is not in launcher.sh's grep list`);
+    }
   }
 });

@@ -13,7 +13,7 @@
  * details in the log file, config.json unchanged, exit ≠ 0.
  */
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, writeSync } from "node:fs";
+import { appendFileSync, existsSync, realpathSync, writeSync } from "node:fs";
 import path from "node:path";
 import { ActkError, ExitCode, toActkError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
@@ -54,13 +54,20 @@ export function vendorsFor(host: HostRoot, config: ActkConfig, logger: Logger): 
   return plugins.all<Vendor>(PluginType.vendor);
 }
 
-/** actk-hook's absolute path: the configured one if it exists, else the one beside this program. */
+/** actk-hook's absolute path: the configured one if it exists, else the one beside this program (or its real path). */
 export function hookPathFor(config: ActkConfig, self: string): string {
   if (path.isAbsolute(config.hook.path) && existsSync(config.hook.path)) return config.hook.path;
-  const beside = path.join(path.dirname(self), "actk-hook");
-  const fromLib = path.join(path.dirname(self), "..", "bin", "actk-hook");
-  if (existsSync(beside)) return beside;
-  if (existsSync(fromLib)) return path.resolve(fromLib);
+  let real = self;
+  try {
+    real = realpathSync(self);
+  } catch {
+    // keep the name as given
+  }
+  for (const dir of [path.dirname(self), path.dirname(real)]) {
+    for (const candidate of [path.join(dir, "actk-hook"), path.join(dir, "..", "bin", "actk-hook")]) {
+      if (existsSync(candidate)) return path.resolve(candidate);
+    }
+  }
   return path.resolve(config.hook.path);
 }
 

@@ -33,7 +33,7 @@ export function isTegra(host: HostRoot): boolean {
 }
 
 export function resolveAutoMode(requests: readonly DeviceRequest[], host: HostRoot): ResolvedMode {
-  if (requests.length > 0 && requests.every((r) => r.cdiDevices?.length && r.source === "cdi")) return "cdi";
+  if (requests.length > 0 && requests.every((r) => r.cdiDevices?.length)) return "cdi";
   if (isTegra(host)) return "csv";
   return "jit";
 }

@@ -85,7 +85,9 @@ export function prepareCreate(opts: PrepareOptions): PrepareResult {
   let edits: ContainerEdits;
   switch (mode) {
     case "jit": {
-      const r = requireResolved(resolveContainerEdits(input, opts.vendors, { hookPath: opts.hookPath, logger: opts.logger, annotationPrefixes: opts.annotationPrefixes }), opts.logger);
+      const r = requireResolved(resolveContainerEdits(input, opts.vendors, {
+        hookPath: opts.hookPath, logger: opts.logger, annotationPrefixes: opts.annotationPrefixes, cdi: opts.cdi,
+      }), opts.logger);
       if (r.requests.length === 0) return { changed: false, mode, reason: "the container asks for no device" };
       edits = r.edits;
       opts.logger.info("injecting devices", { mode, devices: r.requests.flatMap((q) => q.devices.map((d) => `${d.kind}=${d.index}`)) });

@@ -26,6 +26,7 @@ export const simProfiles: readonly SimProfile[] = [
         driverVersion: "550.54.15",
         // GPU index → GPU instance id → compute instance ids.
         mig: { 0: { 1: [0, 1], 2: [0] }, 1: { 7: [0], 8: [0], 9: [0] } },
+        imexChannels: 4,
       },
     }],
   },

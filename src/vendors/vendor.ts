@@ -29,6 +29,12 @@ export interface VendorDevice {
   deviceNodes: DeviceNode[];
   /** Vendor facts for `actk info` (chip type, MIG profile, unique id, …). */
   details?: Record<string, string | number | boolean>;
+  /**
+   * Further CDI kinds this device is also listed under in generated specs, with
+   * the same names and edits (NVIDIA: "nvidia.com/mig" for MIG devices, which
+   * stay in "nvidia.com/gpu" too). Ignored when the kind is overridden.
+   */
+  aliasKinds?: string[];
 }
 
 export interface Discovery {
@@ -53,7 +59,20 @@ export interface Discovery {
 export interface EditsOptions {
   /** Absolute path of actk-hook, for the few edits that need a hook. */
   hookPath: string;
+  /**
+   * When given, vendors add one sentence per requested extra the host cannot
+   * provide (NVIDIA_GDS=enabled without /dev/nvidia-fs* …) instead of failing.
+   */
+  notes?: string[];
 }
+
+/**
+ * What commonEdits is told of the request(s). The MIG management lists are
+ * optional (null or absent: not asked), so vendors and callers without them
+ * need not say so.
+ */
+export type CommonEditsRequest = Pick<DeviceRequest, "capabilities" | "options"> &
+  Partial<Pick<DeviceRequest, "migConfigDevices" | "migMonitorDevices">>;
 
 export interface CdiNamingOptions {
   /** "index", "uuid", "type-index" (NVIDIA's strategies); vendors ignore what they cannot express. */
@@ -86,7 +105,7 @@ export interface Vendor {
   deviceEdits(device: VendorDevice, discovery: Discovery): ContainerEdits;
 
   /** Edits shared by all devices of this vendor for the request's capabilities/options (control nodes, driver files, hooks). */
-  commonEdits(discovery: Discovery, request: Pick<DeviceRequest, "capabilities" | "options">, opts: EditsOptions): ContainerEdits;
+  commonEdits(discovery: Discovery, request: CommonEditsRequest, opts: EditsOptions): ContainerEdits;
 
   /** CDI device names for a device under one naming strategy; [] when the strategy does not apply. */
   cdiDeviceNames(device: VendorDevice, strategy: string): string[];

@@ -30,8 +30,12 @@ async function dockerWithHook(t: TestContext): Promise<{ d: Daemon; log: string 
   const d = startDockerd(path.join(dir, "docker"), {
     env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}`, ACTK_HOST_ROOT: host, ACTK_CONFIG_FILE: config },
   });
-  t.after(() => d.stop());
-  dockerImportRootfs(d, buildBusyboxRootfs(path.join(dir, "rootfs")), image);
+  try {
+    dockerImportRootfs(d, buildBusyboxRootfs(path.join(dir, "rootfs")), image);
+  } catch (e) {
+    await d.stop();
+    throw e;
+  }
   return { d, log };
 }
 
@@ -43,6 +47,7 @@ const cases: { gpus: string; want: string }[] = [
 test("docker run --gpus with actk-hook as nvidia-container-runtime-hook", async (t) => {
   if (!needs(t, { root: true, programs: ["dockerd", "docker", "nsenter", "mount", "mknod"] })) return;
   const { d, log } = await dockerWithHook(t);
+  try {
   for (const c of cases) {
     await t.test(`--gpus ${c.gpus}`, () => {
       const r = docker(d, ["run", "--rm", "--network=none", "--gpus", c.gpus, image, "/bin/sh", "-c", "ls /dev | grep -E '^nvidia[0-9]+$' | sort -V"]);
@@ -56,4 +61,7 @@ test("docker run --gpus with actk-hook as nvidia-container-runtime-hook", async 
     assert.equal(r.status, 0, String(r.stderr));
     assert.equal(r.stdout, "0\n");
   });
+  } finally {
+    await d.stop(); // before the temp dir goes: dockerd holds mounts under its data-root
+  }
 });

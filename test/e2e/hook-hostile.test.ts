@@ -135,6 +135,19 @@ test("(1) image's /dev is a symlink to the host's /: hook writes resolve inside 
   assert.equal(fs.statSync(path.join(s.outside, "canary")).mode & 0o777, 0o644);
 });
 
+test("(1) image's /etc is a symlink into /proc/sys: the hook refuses and the container does not start", (t) => {
+  if (!needs(t, { root: true, programs: ["runc"] })) return;
+  const s = scene(t, ["/bin/true"]);
+  fs.rmSync(path.join(s.rootfs, "etc"), { recursive: true, force: true });
+  fs.symlinkSync("/proc/sys/kernel", path.join(s.rootfs, "etc"));
+  setHooks(s, [hookEntry(s, ["update-ldcache", "--folder", "/usr/lib"])]);
+  const before = listing(s);
+  const r = run(t, s, "hostile-procsys");
+  assert.notEqual(r.create.status, 0);
+  assert.match(r.create.stderr, /actk-hook: .*inside the container's \/proc/);
+  assert.deepEqual(listing(s), before);
+});
+
 test("(2) image ships its own ldconfig and ldconfig.real that write a marker: they never run", (t) => {
   if (!needs(t, { root: true, programs: ["runc"] })) return;
   const s = scene(t, ["/bin/sh", "-c", "ls /etc/ld.so.cache; ls /ldconfig-marker 2>&1 || true"]);
@@ -160,21 +173,43 @@ test("(2) image ships its own ldconfig and ldconfig.real that write a marker: th
   assert.deepEqual(listing(s), before);
 });
 
+/** glibc's libpcprofile.so (package libc6) creates $PCPROFILE_OUTPUT when it is loaded: a preload detector that needs no compiler. */
+function findPcprofile(): string | undefined {
+  return ["/lib/x86_64-linux-gnu/libpcprofile.so", "/usr/lib/x86_64-linux-gnu/libpcprofile.so", "/lib/aarch64-linux-gnu/libpcprofile.so", "/usr/lib64/libpcprofile.so"]
+    .find((p) => fs.existsSync(p));
+}
+
 test("(3) image sets LD_PRELOAD=/proc/self/cwd/evil.so: neither the hook nor its children load it", (t) => {
-  if (!needs(t, { root: true, programs: ["runc", "gcc"] })) return;
-  const s = scene(t, ["/bin/true"], ["LD_PRELOAD=/proc/self/cwd/evil.so", "LD_LIBRARY_PATH=/proc/self/cwd"]);
-  const marker = path.join(s.watch, "preload-marker");
-  const src = path.join(s.watch, "evil.c");
-  fs.writeFileSync(src, `#include <fcntl.h>\n#include <unistd.h>\n__attribute__((constructor)) static void evil(void) { int fd = open("${marker}", O_CREAT | O_WRONLY | O_APPEND, 0644); if (fd >= 0) { write(fd, "loaded\\n", 7); close(fd); } }\n`);
-  const evil = path.join(s.rootfs, "evil.so");
-  const cc = spawnSync(program("gcc"), ["-shared", "-fPIC", "-o", evil, src], { encoding: "utf8" });
-  assert.equal(cc.status, 0, cc.stderr);
-  // Positive control: a host process that is given the variable does load it.
-  spawnSync("/usr/bin/env", ["true"], { env: { LD_PRELOAD: evil } });
-  assert.equal(fs.existsSync(marker), true, "evil.so works as a preload");
-  fs.rmSync(marker);
-  // Plant it wherever a hook's cwd might be: the rootfs, the bundle.
-  fs.copyFileSync(evil, path.join(s.bundle, "evil.so"));
+  if (!needs(t, { root: true, programs: ["runc"] })) return;
+  const pcprofile = findPcprofile();
+  const gcc = spawnSync("sh", ["-c", "command -v gcc"], { encoding: "utf8" }).stdout.trim();
+  if (!pcprofile && !gcc && !needs(t, { programs: ["gcc"] })) return;
+  const watchPre = tempDir(t, "actk-hook-preload-");
+  const marker = path.join(watchPre, "preload-marker");
+  const pcMarker = path.join(watchPre, "pcprofile-marker");
+  const preload = ["/proc/self/cwd/evil.so", ...(pcprofile ? [pcprofile] : [])].join(" ");
+  const s = scene(t, ["/bin/true"], [`LD_PRELOAD=${preload}`, "LD_LIBRARY_PATH=/proc/self/cwd", `PCPROFILE_OUTPUT=${pcMarker}`]);
+  const controls: string[] = [];
+  if (pcprofile) {
+    // Positive control: a host process that is given the variables does load it.
+    spawnSync("/usr/bin/env", ["true"], { env: { LD_PRELOAD: pcprofile, PCPROFILE_OUTPUT: pcMarker } });
+    assert.equal(fs.existsSync(pcMarker), true, "libpcprofile.so works as a preload detector");
+    fs.rmSync(pcMarker);
+    controls.push(pcMarker);
+  }
+  if (gcc) {
+    const src = path.join(watchPre, "evil.c");
+    fs.writeFileSync(src, `#include <fcntl.h>\n#include <unistd.h>\n__attribute__((constructor)) static void evil(void) { int fd = open("${marker}", O_CREAT | O_WRONLY | O_APPEND, 0644); if (fd >= 0) { write(fd, "loaded\\n", 7); close(fd); } }\n`);
+    const evil = path.join(s.rootfs, "evil.so");
+    const cc = spawnSync(gcc, ["-shared", "-fPIC", "-o", evil, src], { encoding: "utf8" });
+    assert.equal(cc.status, 0, cc.stderr);
+    spawnSync("/usr/bin/env", ["true"], { env: { LD_PRELOAD: evil } });
+    assert.equal(fs.existsSync(marker), true, "evil.so works as a preload");
+    fs.rmSync(marker);
+    // Plant it wherever a hook's cwd might be: the rootfs, the bundle.
+    fs.copyFileSync(evil, path.join(s.bundle, "evil.so"));
+    controls.push(marker);
+  }
   setHooks(s, [
     hookEntry(s, ["create-symlinks", "--link", "a::/usr/lib/a.so"]),
     hookEntry(s, ["update-ldcache", "--folder", "/usr/lib"]),
@@ -183,6 +218,6 @@ test("(3) image sets LD_PRELOAD=/proc/self/cwd/evil.so: neither the hook nor its
   const before = listing(s);
   const r = run(t, s, "hostile-preload");
   assert.equal(r.create.status, 0, r.create.stderr);
-  assert.equal(fs.existsSync(marker), false, "evil.so was loaded by a host process");
+  for (const m of controls) assert.equal(fs.existsSync(m), false, `a host process loaded the image's preload (${path.basename(m)})`);
   assert.deepEqual(listing(s), before);
 });

@@ -7,6 +7,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { createBundle, readSpec, type OciSpec } from "./harness/bundle.js";
 import { buildBusyboxRootfs } from "./harness/rootfs.js";
@@ -81,6 +82,17 @@ test("Ascend: ASCEND_RUNTIME_OPTIONS=NODRV injects the NPU without driver mounts
   assert.equal(r.output, "davinci1\n1\n");
 });
 
+test("Ascend: ASCEND_RUNTIME_MOUNTS=extra mounts what the host's extra.list names", (t) => {
+  if (!needs(t, { root: true, programs: ["runc", "nsenter", "mount", "mknod"] })) return;
+  const host = simHost(t, "ascend-910b");
+  fs.mkdirSync(path.join(host, "opt", "ascend-extra"), { recursive: true });
+  fs.writeFileSync(path.join(host, "opt", "ascend-extra", "tool.cfg"), "extra\n");
+  fs.writeFileSync(path.join(host, "etc", "ascend-docker-runtime.d", "extra.list"), "/opt/ascend-extra\n");
+  const { result: r, log } = runWithHook(t, host, ["ASCEND_VISIBLE_DEVICES=0", "ASCEND_RUNTIME_MOUNTS=extra"], "cat /opt/ascend-extra/tool.cfg");
+  assert.equal(r.create.status, 0, r.create.stderr + log);
+  assert.equal(r.output, "extra\n");
+});
+
 test("NVIDIA on dgx-h100: NVIDIA_VISIBLE_DEVICES=1 gets /dev/nvidia1 only, allowed in the device cgroup, and libcuda resolvable", (t) => {
   if (!needs(t, { root: true, programs: ["runc", "nsenter", "mount", "mknod"] })) return;
   const host = simHost(t, "dgx-h100");
@@ -121,7 +133,13 @@ test("a request for a device the host lacks fails create with one line naming th
 test("Podman with --hooks-dir holding a hand-written actk-hook JSON injects an Ascend NPU", (t) => {
   if (!needs(t, { root: true, programs: ["podman", "nsenter", "mount", "mknod"] })) return;
   const host = simHost(t, "ascend-910b");
-  const dir = tempDir(t, "actk-hook-podman-");
+  // Not tempDir(): podman's storage must be reset before the dir goes, or the reset recreates it.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actk-hook-podman-"));
+  const storage = ["--root", path.join(dir, "storage"), "--runroot", path.join(dir, "run"), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"];
+  t.after(() => {
+    spawnSync(program("podman"), [...storage, "system", "reset", "--force"], { stdio: "ignore" });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
   const rootfs = buildBusyboxRootfs(path.join(dir, "rootfs"));
   const hooksDir = path.join(dir, "hooks.d");
   fs.mkdirSync(hooksDir);
@@ -135,10 +153,8 @@ test("Podman with --hooks-dir holding a hand-written actk-hook JSON injects an A
     stages: ["prestart"],
   };
   fs.writeFileSync(path.join(hooksDir, "50-actk.json"), JSON.stringify(hookJson, null, 2));
-  const storage = ["--root", path.join(dir, "storage"), "--runroot", path.join(dir, "run"), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"];
   const r = spawnSync(program("podman"), [...storage, "--hooks-dir", hooksDir, "--runtime", runcWithoutRlimits(dir), "run", "--rm", "--network", "none",
     "--env", "ASCEND_VISIBLE_DEVICES=2", "--rootfs", rootfs, "/bin/sh", "-c", "ls /dev | grep -E '^davinci[0-9]'"], { encoding: "utf8", timeout: 180_000 });
-  t.after(() => { spawnSync(program("podman"), [...storage, "system", "reset", "--force"], { stdio: "ignore" }); });
   const hookLog = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
   assert.equal(r.status, 0, r.stderr + hookLog);
   assert.equal(r.stdout, "davinci2\n");

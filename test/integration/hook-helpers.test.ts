@@ -109,3 +109,42 @@ test("the container's env (LD_PRELOAD) is never applied; prestart with no reques
   const ours = new Set(["hook.log", "nvidia-container-runtime-hook"]);
   assert.deepEqual(listing(s.dir).filter((f) => !ours.has(f)), before.filter((f) => !ours.has(f)));
 });
+
+function simHost(s: Setup, profile: string): string {
+  const host = path.join(s.dir, "host");
+  const r = spawnSync(path.join(repo, "dist", "bin", "actk"), ["sim", "create", "--profile", profile, host], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return host;
+}
+
+function withSpec(s: Setup, spec: object): void {
+  fs.writeFileSync(path.join(s.bundle, "config.json"), JSON.stringify({ ociVersion: "1.0.2", root: { path: "rootfs" }, ...spec }));
+}
+
+test("prestart does nothing when actk-runtime already edited the spec (jit/cdi): no double injection", (t) => {
+  const s = setup(t);
+  const host = simHost(s, "dgx-h100");
+  withSpec(s, { process: { env: ["NVIDIA_VISIBLE_DEVICES=0"] }, annotations: { "io.actk.edited": "jit" } });
+  const r = spawnSync(hookBin, ["--host-root", host, "prestart"], { input: s.state, encoding: "utf8", env: { PATH: process.env.PATH, ACTK_CONFIG_FILE: s.config } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(listing(s.rootfs), ["etc", "usr", "usr/lib"]);
+});
+
+test("prestart with a request but no pid in the state fails naming the step", (t) => {
+  const s = setup(t);
+  const host = simHost(s, "ascend-910b");
+  withSpec(s, { process: { env: ["ASCEND_VISIBLE_DEVICES=0"] } });
+  const r = spawnSync(hookBin, ["--host-root", host, "prestart"], { input: s.state, encoding: "utf8", env: { PATH: process.env.PATH, ACTK_CONFIG_FILE: s.config } });
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /^actk-hook: read state: .*no pid.*run `actk doctor` for a full diagnosis\n$/);
+});
+
+test("prestart with an invalid device list fails with exit 3 and one line", (t) => {
+  const s = setup(t);
+  const host = simHost(s, "dgx-h100");
+  withSpec(s, { process: { env: ["NVIDIA_VISIBLE_DEVICES=0,,zz!"] } });
+  const r = spawnSync(hookBin, ["--host-root", host, "prestart"], { input: s.state, encoding: "utf8", env: { PATH: process.env.PATH, ACTK_CONFIG_FILE: s.config } });
+  assert.notEqual(r.status, 0);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /^actk-hook: resolve request: .*NVIDIA_VISIBLE_DEVICES/);
+});

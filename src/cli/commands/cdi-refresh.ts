@@ -3,6 +3,8 @@
  * way they were generated, when what they were built from changed. Flags in,
  * src/cdi/refresh.ts and src/cdi/watch.ts do the work.
  */
+import * as fs from "node:fs";
+import path from "node:path";
 import { ActkError, ExitCode } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
 import { HostRoot } from "../../host/host-root.js";
@@ -69,7 +71,10 @@ could not be refreshed.`,
   async run({ values, positionals, ctx, out }) {
     const interval = milliseconds(str(values.interval), "interval", 5000);
     const debounce = milliseconds(str(values.debounce), "debounce", 200);
-    const given = positionals.map((p) => (p.startsWith("/") ? p : `${process.cwd()}/${p}`));
+    const given = positionals.map((p) => path.resolve(p));
+    for (const p of given) {
+      if (!fs.existsSync(p)) throw new ActkError("no such file or directory", { file: p, exitCode: ExitCode.host, fix: "name an existing spec file or directory, or leave PATH out to use cdi.specDirs" });
+    }
     const dirs = given.length ? given : ctx.loadedConfig.config.cdi.specDirs.map((d) => ctx.host.hostPath(d));
     if (!dirs.length) throw new ActkError("no CDI spec directory to refresh", { place: "cdi.specDirs", exitCode: ExitCode.usage, fix: "set cdi.specDirs in the config or name the spec files" });
     const contexts = new Map<string, CliContext>([[ctx.host.root, ctx]]);
@@ -94,9 +99,10 @@ could not be refreshed.`,
     const logFile = str(values["log-file"]);
     const logger = createLogger({ level: values.debug ? "debug" : values.quiet ? "warn" : "info", component: "actk cdi refresh", ...(logFile ? { file: logFile } : {}) });
     // Driver library directories come from the specs themselves: an upgrade replaces files there.
-    const mounts = loadSpecDirs(dirs).specs.flatMap((s) => [s.spec.containerEdits, ...s.spec.devices.map((d) => d.containerEdits)])
-      .flatMap((e) => (e?.mounts ?? []).map((m) => m.hostPath));
-    const watcher = watchAndRefresh({ host: ctx.host, extraDirs: mountDirsOf(mounts, ctx.host), intervalMs: interval, debounceMs: debounce, refresh: () => refreshSpecs(opts), logger });
+    const libraryDirs = (): string[] => mountDirsOf(loadSpecDirs(dirs).specs
+      .flatMap((s) => [s.spec.containerEdits, ...s.spec.devices.map((d) => d.containerEdits)])
+      .flatMap((e) => (e?.mounts ?? []).map((m) => m.hostPath)), ctx.host);
+    const watcher = watchAndRefresh({ host: ctx.host, extraDirs: libraryDirs, intervalMs: interval, debounceMs: debounce, refresh: () => refreshSpecs(opts), logger });
     logger.info(`watching ${watcher.watched().length} directories under ${ctx.host.root} (poll every ${interval} ms) for ${dirs.join(", ")}`);
     const stop = (signal: string): void => {
       logger.info(`${signal}: stopping`);

@@ -30,6 +30,18 @@ function engineById(inv: Invocation, id: string): Engine {
   return engine;
 }
 
+/**
+ * A reader that goes away (`actk install | head`) must not kill the process between two
+ * steps: the install goes on, and its journal records what it did.
+ */
+function keepGoingWithoutReader(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+    });
+  }
+}
+
 function runtimeName(v: unknown): string {
   const name = String(v);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
@@ -57,7 +69,9 @@ Steps, each reported on one line:
 Everything is done under --host-root when given (a DaemonSet mounts the node's / at /host);
 the real / is not touched then and systemctl is not run. Every change is recorded in
 /var/lib/actk/install.json after each step; \`actk uninstall\` undoes them. Running it again
-changes nothing. Exit status 0 when installed (or nothing to do).`,
+changes nothing. Exit status: 0 installed (or nothing to do), 2 bad flags, 3 a malformed engine
+or actk config, 4 the host lacks something (not root, no build to copy), 5 an engine rejected
+its new config (its files were put back). Inputs are checked before the first write.`,
   options: {
     prefix: { type: "string", valueName: "DIR", default: "/usr/local", description: "install the programs in DIR/bin and DIR/lib/actk" },
     runtime: { type: "string", multiple: true, valueName: "ENGINE", description: `container engine to configure: ${engineIds.join(", ")}` },
@@ -80,11 +94,12 @@ changes nothing. Exit status 0 when installed (or nothing to do).`,
   run(inv) {
     const v = inv.values;
     if (inv.positionals.length) throw new ActkError(`unexpected argument "${inv.positionals[0]}"`, { exitCode: ExitCode.usage, fix: "see `actk install --help`" });
+    keepGoingWithoutReader();
     const compat = v.compat as string | undefined;
     if (compat !== undefined && compat !== "nvidia") {
       throw new ActkError(`unknown --compat value "${compat}"`, { place: "--compat", exitCode: ExitCode.usage, unchanged: true, fix: "use --compat nvidia" });
     }
-    const runtimes = [...new Set((v.runtime as string[] | undefined) ?? [])].flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
+    const runtimes = [...new Set(((v.runtime as string[] | undefined) ?? []).flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean))];
     const engines = runtimes.map((id) => engineById(inv, id));
     const host = inv.ctx.host;
     const result = runInstall({
@@ -136,6 +151,7 @@ When nothing is installed it says so and exits 0.`,
   run(inv) {
     if (inv.positionals.length) throw new ActkError(`unexpected argument "${inv.positionals[0]}"`, { exitCode: ExitCode.usage, fix: "see `actk uninstall --help`" });
     const dryRun = Boolean(inv.values["dry-run"]);
+    keepGoingWithoutReader();
     const result = runUninstall({
       host: inv.ctx.host,
       dryRun,

@@ -93,6 +93,7 @@ a throw-away dockerd on a private socket) and the old files are put back if it f
     "drop-in-config": { type: "string", valueName: "PATH", description: "drop-in file for containerd 2.x, CRI-O, podman; \"\" edits --config in place" },
     "config-mode": { type: "string", valueName: "MODE", default: "config-file", description: "config-file, or oci-hook (podman, CRI-O: write a hooks.d file for actk-hook)" },
     "oci-hook-path": { type: "string", valueName: "PATH", default: defaultHookFile, description: "hooks.d file written in oci-hook mode" },
+    "oci-hook-annotation": { type: "string", valueName: "REGEX", multiple: true, description: "run the hook only for containers with an annotation whose key matches (default: every container, when.always)" },
     "runtime-path": { type: "string", valueName: "PATH", default: "/usr/local/bin/actk-runtime", description: "absolute path of actk-runtime" },
     "runtime-arg": { type: "string", valueName: "ARG", multiple: true, description: "argument the engine passes to the runtime (docker runtimeArgs); write --runtime-arg=--flag" },
     "hook-path": { type: "string", valueName: "PATH", default: "/usr/local/bin/actk-hook", description: "absolute path of actk-hook (oci-hook mode)" },
@@ -126,6 +127,7 @@ a throw-away dockerd on a private socket) and the old files are put back if it f
       dropInPath: (v["drop-in-config"] as string | undefined) ?? engine.defaultDropInPath,
       configMode: configMode(v["config-mode"]),
       ociHookPath: String(v["oci-hook-path"]),
+      ociHookAnnotations: (v["oci-hook-annotation"] as string[] | undefined) ?? [],
       hookPath: String(v["hook-path"]),
       ...(major !== undefined ? { engineMajor: major } : {}),
     };

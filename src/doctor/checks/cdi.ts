@@ -88,15 +88,17 @@ function specDirs(ctx: DoctorContext): string[] {
   return ctx.config.config.cdi.specDirs.map((d) => ctx.host.hostPath(d));
 }
 
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return ""; // Loaded a moment ago; if it is gone now, there is no record to read.
+  }
+}
+
 /** The command that regenerates a spec: the one it records, else a generic generate. */
 function regenerateFor(s: LoadedSpec): string {
-  let text = "";
-  try {
-    text = fs.readFileSync(s.file, "utf8");
-  } catch {
-    // Loaded a moment ago; if it is gone now, fall back to the generic command.
-  }
-  return readGenerationRecord(text, s.spec)?.command ?? `actk cdi generate --output ${path.dirname(s.file)}`;
+  return readGenerationRecord(readText(s.file), s.spec)?.command ?? `actk cdi generate --output ${path.dirname(s.file)}`;
 }
 
 const line = (p: Problem): string => `${p.file ? `${p.file}${p.line ? `:${p.line}` : ""}: ` : ""}${p.device ?? p.place}: ${p.message}`;
@@ -123,11 +125,23 @@ function validity(ctx: DoctorContext, dirs: string[], specs: LoadedSpec[], loadE
   };
 }
 
+/** The spec was generated for another driver version than the one the host runs now. */
+function driverProblem(s: LoadedSpec, ctx: DoctorContext): Problem | undefined {
+  const recorded = readGenerationRecord(readText(s.file), s.spec)?.driverVersion;
+  const vendor = ctx.vendors.find((v) => s.spec.kind.startsWith(`${v.cdiVendor}/`));
+  if (!recorded || !vendor) return undefined;
+  const now = ctx.discovery(vendor).driverVersion;
+  if (!now || now === recorded) return undefined;
+  return { severity: "error", file: s.file, place: "annotations", message: `generated for driver ${recorded} but the host runs ${now}` };
+}
+
 function staleness(specs: LoadedSpec[], ctx: DoctorContext): CheckResult[] {
   const out: CheckResult[] = [];
   for (const s of specs) {
     // Hook programs are toolkit.hook's concern; here: what the host provides.
     const problems = validateAgainstHost(s.spec, ctx.host, s.file).filter((p) => p.severity === "error" && !/\.hooks\[\d+\]$/.test(p.place));
+    const driver = driverProblem(s, ctx);
+    if (driver) problems.unshift(driver);
     if (!problems.length) continue;
     const devices = [...new Set(problems.map((p) => p.device ?? `${s.spec.kind} (spec-wide edits)`))];
     const messages = [...new Set(problems.map((p) => p.message))];

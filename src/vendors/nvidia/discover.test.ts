@@ -32,7 +32,9 @@ test("a fresh dgx-h100 host shows 8 GPUs, MIG devices on GPUs 0 and 1, the drive
   assert.equal(gpus[0]?.details?.computeCapability, "9.0");
   assert.deepEqual(d.controlNodes.map((n) => `${n.path} ${n.major}:${n.minor}`),
     ["/dev/nvidiactl 195:255", "/dev/nvidia-uvm 509:0", "/dev/nvidia-uvm-tools 509:1", "/dev/nvidia-modeset 195:254"]);
-  assert.deepEqual(d.notes, []);
+  // The only note: MIG devices cannot have UUIDs from procfs.
+  assert.deepEqual(d.notes.map((n) => n.slice(0, 28)), ["MIG devices have no UUID her"]);
+  assert.equal(gpus[2]?.details?.migCapable, true, "the driver made capabilities/gpu2/mig");
 });
 
 test("each GPU's nodes are /dev/nvidiaN and its DRM card and render nodes, with host paths under the root", (t) => {

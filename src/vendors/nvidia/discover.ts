@@ -18,11 +18,15 @@ import {
   defaultDriverSearchOptions, driverVersionFromLibraries, locateDriverFiles, readHostLdCache,
   type DriverFiles, type DriverSearchOptions,
 } from "./libraries.js";
+import type { LdCacheEntry } from "../../host/ldcache.js";
 import { parseCapabilityFile, parseDriverVersionFile, parseGpuInformation, parseMigMinors, type GpuInformation } from "./information.js";
 import { modelByName } from "./models.js";
+import { discoverNvidiaFeatures, type NvidiaFeatures } from "./features.js";
 
 export const NVIDIA_VENDOR = "nvidia";
 export const NVIDIA_GPU_KIND = "nvidia.com/gpu";
+/** MIG devices are listed under this kind too (nvidia-mig.yaml), besides nvidia.com/gpu=G:I as nvidia-ctk names them. */
+export const NVIDIA_MIG_KIND = "nvidia.com/mig";
 const NVIDIACTL_MINOR = 255;
 const NVIDIA_MODESET_MINOR = 254;
 const DRM_MAJOR = 226;
@@ -35,6 +39,8 @@ export interface NvidiaDiscovery extends Discovery {
   majors: Record<string, number>;
   /** Driver files by capability; absent when the driver version is unknown. */
   driverFiles?: DriverFiles;
+  /** Nodes and files for IMEX channels, gated feature modes and MIG management (features.ts). */
+  features?: NvidiaFeatures;
 }
 
 export function isNvidiaDiscovery(d: Discovery): d is NvidiaDiscovery {
@@ -96,8 +102,16 @@ export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = def
     notes.push("no NVIDIA driver is loaded (no /proc/driver/nvidia, no nvidia major in /proc/devices)");
     return out;
   }
-  const ldCache = readHostLdCache(host, []);
-  const version = (versionText && parseDriverVersionFile(versionText)) || driverVersionFromLibraries(host, search, ldCache);
+  // ld.so.cache is read (and parsed) once, and only when the driver files or the version need it.
+  let ldCache: { entries: LdCacheEntry[] | undefined; notes: string[] } | undefined;
+  const cache = (): { entries: LdCacheEntry[] | undefined; notes: string[] } => {
+    if (!ldCache) {
+      const cacheNotes: string[] = [];
+      ldCache = { entries: readHostLdCache(host, cacheNotes), notes: cacheNotes };
+    }
+    return ldCache;
+  };
+  const version = (versionText && parseDriverVersionFile(versionText)) || driverVersionFromLibraries(host, search, cache().entries);
   if (version) {
     out.driverVersion = version;
     const cuda = cudaVersionForDriver(version);
@@ -122,10 +136,18 @@ export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = def
       notes.push(`GPU ${d.name}: ${isActkError(e) ? e.format() : String(e)}`);
     }
   }
-  infos.sort((a, b) => a.busId.localeCompare(b.busId));
+  // Bus ids are fixed-width lower-case hex: plain comparison is PCI order (and cheaper than localeCompare).
+  infos.sort((a, b) => (a.busId < b.busId ? -1 : a.busId > b.busId ? 1 : 0));
 
-  const migMinorsText = host.readTextIfExists("/proc/driver/nvidia-caps/mig-minors");
-  const migMinors = migMinorsText ? parseMigMinors(migMinorsText) : new Map<string, number>();
+  // mig-minors has ~4300 lines and is only a fallback for capability files without DeviceFileMinor: parse on demand.
+  let migMinorsMap: Map<string, number> | undefined;
+  const migMinors = (): ReadonlyMap<string, number> => {
+    if (!migMinorsMap) {
+      const text = host.readTextIfExists("/proc/driver/nvidia-caps/mig-minors");
+      migMinorsMap = text ? parseMigMinors(text) : new Map<string, number>();
+    }
+    return migMinorsMap;
+  };
   const capsMajor = out.majors["nvidia-caps"];
 
   infos.forEach((info, i) => {
@@ -143,8 +165,14 @@ export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = def
     };
     const children = migDevices(host, info, index, gpuNode, capsMajor, migMinors, notes);
     details.migEnabled = children.length > 0;
+    // The driver creates capabilities/gpu<minor>/mig only for GPUs that support MIG.
+    details.migCapable = children.length > 0 || host.stat(`/proc/driver/nvidia/capabilities/gpu${info.minor}/mig`)?.isDirectory() === true;
     out.devices.push(gpu, ...children);
   });
+
+  if (out.devices.some((d) => d.parent !== undefined)) {
+    notes.push("MIG devices have no UUID here: procfs does not show MIG UUIDs (NVML does), so name them GPU:INDEX (0:1); the uuid naming strategy skips them");
+  }
 
   const control: [string, number | undefined, number][] = [
     ["/dev/nvidiactl", major, NVIDIACTL_MINOR],
@@ -160,10 +188,11 @@ export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = def
       if (maj !== undefined) (out.missingNodes ??= []).push({ path: p, type: "c", major: maj, minor, fileMode: 0o666 });
     }
   }
+  out.features = discoverNvidiaFeatures(host, capsMajor, migMinors, (p, fallback) => deviceNode(host, p, fallback));
   if (missing.length) notes.push(`missing control nodes ${missing.join(", ")}: run \`actk system create-device-nodes --control-devices\``);
 
   if (version) {
-    out.driverFiles = locateDriverFiles(host, version, search);
+    out.driverFiles = locateDriverFiles(host, version, search, cache());
     notes.push(...out.driverFiles.notes);
   }
   return out;
@@ -182,7 +211,7 @@ function drmNodes(host: HostRoot, busId: string): DeviceNode[] {
 
 function migDevices(
   host: HostRoot, info: GpuInformation, gpuIndex: string, gpuNode: DeviceNode, capsMajor: number | undefined,
-  migMinors: Map<string, number>, notes: string[],
+  migMinors: () => ReadonlyMap<string, number>, notes: string[],
 ): VendorDevice[] {
   const base = `/proc/driver/nvidia/capabilities/gpu${info.minor}/mig`;
   const gis = host.readdir(base).filter((e) => e.isDirectory && /^gi\d+$/.test(e.name));
@@ -194,7 +223,7 @@ function migDevices(
   const capNode = (rel: string): DeviceNode | undefined => {
     const text = host.readTextIfExists(`${base}/${rel}`);
     const parsed = text ? parseCapabilityFile(text) : {};
-    const minor = parsed.minor ?? migMinors.get(`gpu${info.minor}/${rel}`);
+    const minor = parsed.minor ?? migMinors().get(`gpu${info.minor}/${rel}`);
     if (minor === undefined) return undefined;
     return deviceNode(host, `/dev/nvidia-caps/nvidia-cap${minor}`, { major: capsMajor, minor, mode: parsed.mode ?? 0o444 });
   };
@@ -211,8 +240,8 @@ function migDevices(
       }
       const index = `${gpuIndex}:${out.length}`;
       out.push({
-        vendor: NVIDIA_VENDOR, kind: NVIDIA_GPU_KIND, index, model: `${info.model} MIG`, busId: info.busId, parent: gpuIndex,
-        deviceNodes: [gpuNode, giNode, ciNode],
+        vendor: NVIDIA_VENDOR, kind: NVIDIA_GPU_KIND, aliasKinds: [NVIDIA_MIG_KIND], index, model: `${info.model} MIG`, busId: info.busId,
+        parent: gpuIndex, deviceNodes: [gpuNode, giNode, ciNode],
         details: { gpuInstance: giId, computeInstance: Number(ci.name.slice(2)), parentUuid: info.uuid },
       });
     }

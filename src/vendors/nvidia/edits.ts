@@ -8,8 +8,9 @@
  * container's).
  */
 import path from "node:path";
-import type { ContainerEdits, Hook, Mount } from "../../edits/container-edits.js";
-import type { Discovery, EditsOptions, VendorDevice } from "../vendor.js";
+import { mergeEdits, type ContainerEdits, type Hook, type Mount } from "../../edits/container-edits.js";
+import type { CommonEditsRequest, Discovery, EditsOptions, VendorDevice } from "../vendor.js";
+import { nvidiaFeatureEdits, type NvidiaFeatures } from "./features.js";
 import type { DriverFiles } from "./libraries.js";
 import { driverCapabilities, type DriverCapability } from "./libraries.js";
 import { hostPathIn, type NvidiaDiscovery } from "./discover.js";
@@ -28,9 +29,25 @@ export function effectiveCapabilities(capabilities: readonly string[]): Set<Driv
   return new Set(capabilities.filter((c): c is DriverCapability => (driverCapabilities as readonly string[]).includes(c)));
 }
 
+/**
+ * Control nodes, driver files for the capabilities, then the request's extras
+ * (IMEX channels, gated feature modes, MIG management nodes) when `features`
+ * and the request name any.
+ */
 export function nvidiaCommonEdits(
-  discovery: NvidiaDiscovery, files: DriverFiles | undefined, capabilities: readonly string[], opts: EditsOptions,
+  discovery: NvidiaDiscovery, files: DriverFiles | undefined, request: CommonEditsRequest, opts: EditsOptions,
+  features?: NvidiaFeatures,
 ): ContainerEdits {
+  const base = driverEdits(discovery, files, request.capabilities, opts);
+  if (!features) return base;
+  const gpus = discovery.devices.filter((d) => d.parent === undefined);
+  const extra = nvidiaFeatureEdits(features, request, gpus, opts.notes ?? [], (f) => ({
+    hostPath: hostPathIn(discovery, f.path), containerPath: f.containerPath, options: [...READ_ONLY_BIND],
+  }));
+  return extra.deviceNodes || extra.mounts ? mergeEdits(base, extra) : base;
+}
+
+function driverEdits(discovery: NvidiaDiscovery, files: DriverFiles | undefined, capabilities: readonly string[], opts: EditsOptions): ContainerEdits {
   const caps = effectiveCapabilities(capabilities);
   const edits: ContainerEdits = {};
   if (discovery.controlNodes.length) edits.deviceNodes = discovery.controlNodes.map((n) => ({ ...n }));

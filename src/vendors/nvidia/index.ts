@@ -8,7 +8,7 @@ import { PluginType } from "../../core/registry.js";
 import type { HostRoot } from "../../host/host-root.js";
 import type { DeviceRequest, RequestInput, RequestParseResult } from "../../request/types.js";
 import type { SimTree } from "../../sim/tree.js";
-import type { CdiNamingOptions, Discovery, EditsOptions, Vendor, VendorDevice } from "../vendor.js";
+import type { CdiNamingOptions, CommonEditsRequest, Discovery, EditsOptions, Vendor, VendorDevice } from "../vendor.js";
 import type { ContainerEdits } from "../../edits/container-edits.js";
 import { discoverNvidia, isNvidiaDiscovery, NVIDIA_VENDOR } from "./discover.js";
 import { nvidiaCommonEdits, nvidiaDeviceEdits } from "./edits.js";
@@ -79,13 +79,15 @@ export class NvidiaVendor implements Vendor {
     return nvidiaDeviceEdits(device, discovery);
   }
 
-  commonEdits(discovery: Discovery, request: Pick<DeviceRequest, "capabilities" | "options">, opts: EditsOptions): ContainerEdits {
+  commonEdits(discovery: Discovery, request: CommonEditsRequest, opts: EditsOptions): ContainerEdits {
     // A discovery read back from elsewhere (JSON) lacks the driver files: find them again through the host.
     const d = isNvidiaDiscovery(discovery)
       ? discovery
       : { ...discovery, hostRoot: this.host.root, majors: {} };
     const files = d.driverFiles ?? (d.driverVersion ? locateDriverFiles(this.host, d.driverVersion, this.config) : undefined);
-    return nvidiaCommonEdits(d, files, request.capabilities, opts);
+    const wantsExtras = request.options.length > 0 || (request.migConfigDevices?.length ?? 0) > 0 || (request.migMonitorDevices?.length ?? 0) > 0;
+    const features = d.features ?? (wantsExtras ? discoverNvidia(this.host, this.config).features : undefined);
+    return nvidiaCommonEdits(d, files, request, opts, features);
   }
 
   cdiDeviceNames(device: VendorDevice, strategy: string): string[] {

@@ -158,25 +158,45 @@ export function readHostLdCache(host: HostRoot, notes: string[]): LdCacheEntry[]
   }
 }
 
+const versionedName: Record<string, RegExp> = {
+  libcuda: /^libcuda\.so\.(\d+\.\d+(?:\.\d+)?)$/,
+  "libnvidia-ml": /^libnvidia-ml\.so\.(\d+\.\d+(?:\.\d+)?)$/,
+};
+
 /** Driver version from the first libcuda.so.<ver> or libnvidia-ml.so.<ver> found. */
 export function driverVersionFromLibraries(host: HostRoot, search: DriverSearchOptions, cache: LdCacheEntry[] | undefined): string | undefined {
-  for (const name of ["libcuda", "libnvidia-ml"]) {
+  for (const name of ["libcuda", "libnvidia-ml"] as const) {
+    const pattern = versionedName[name] as RegExp;
     const candidates: string[] = [];
     for (const e of cache ?? []) if (e.key === `${name}.so.1` && is64Bit(e.flags)) candidates.push(host.resolveRelative(e.value));
     for (const dir of search.librarySearchPaths) {
       for (const ent of host.readdir(dir)) candidates.push(path.posix.join(dir, ent.name));
     }
     for (const c of candidates) {
-      const m = new RegExp(`^${name}\\.so\\.(\\d+\\.\\d+(?:\\.\\d+)?)$`).exec(path.posix.basename(c));
+      const m = pattern.exec(path.posix.basename(c));
       if (m && host.exists(c)) return m[1];
     }
   }
   return undefined;
 }
 
-export function locateDriverFiles(host: HostRoot, driverVersion: string, search: DriverSearchOptions = defaultDriverSearchOptions): DriverFiles {
-  const notes: string[] = [];
-  const cache = readHostLdCache(host, notes);
+/**
+ * `ldCache`: the host's ld.so.cache already read by the caller (discovery reads it once), with the notes
+ * reading it gave; read here when not given.
+ */
+export function locateDriverFiles(
+  host: HostRoot, driverVersion: string, search: DriverSearchOptions = defaultDriverSearchOptions,
+  ldCache?: { entries: LdCacheEntry[] | undefined; notes: readonly string[] },
+): DriverFiles {
+  const notes: string[] = [...(ldCache?.notes ?? [])];
+  const cache = ldCache ? ldCache.entries : readHostLdCache(host, notes);
+  // SONAME → cache entries, so each library is one lookup instead of a scan of the whole cache.
+  const bySoname = new Map<string, LdCacheEntry[]>();
+  for (const e of cache ?? []) {
+    const list = bySoname.get(e.key);
+    if (list) list.push(e);
+    else bySoname.set(e.key, [e]);
+  }
   const libraries: FoundLibrary[] = [];
   const seen = new Set<string>();
   let fromCache = 0;
@@ -191,8 +211,7 @@ export function locateDriverFiles(host: HostRoot, driverVersion: string, search:
   for (const lib of driverLibraries) {
     const soname = sonameOf(lib, driverVersion);
     let found = false;
-    for (const e of cache ?? []) {
-      if (e.key !== soname) continue;
+    for (const e of bySoname.get(soname) ?? []) {
       const is32 = !is64Bit(e.flags) && (e.flags & LdCacheFlag.archMask) === LdCacheFlag.i386;
       if (!is64Bit(e.flags) && !is32) continue;
       const capability: DriverCapability = is32 ? "compat32" : lib.capability;
@@ -236,7 +255,8 @@ export function locateDriverFiles(host: HostRoot, driverVersion: string, search:
   }
   const ipc: FoundFile[] = [];
   for (const i of driverIpcPaths) {
-    for (const p of [i.path, i.path.replace(/^\/run\//, "/var/run/")]) {
+    const alt = i.path.replace(/^\/run\//, "/var/run/");
+    for (const p of alt === i.path ? [i.path] : [i.path, alt]) {
       const st = host.stat(p);
       if (st && st.isDirectory() === i.directory) {
         ipc.push({ capability: i.capability, path: host.resolveRelative(p), containerPath: i.path, directory: i.directory });

@@ -19,6 +19,15 @@ export const NVIDIACTL_MINOR = 255;
 export const NVIDIA_MODESET_MINOR = 254;
 /** Dynamic majors on the simulated host (the kernel picks them; real hosts differ). */
 export const simDynamicMajors = { "nvidia-uvm": 509, "nvidia-caps-imex-channels": 510, "nvidia-caps": 511 } as const;
+/** Dynamic majors of the optional extras' drivers on the simulated host (real hosts differ). */
+export const simExtraMajors = { "nvidia-nvswitch": 508, "nvidia-fs": 507, gdrdrv: 506 } as const;
+/** Fixed numbers: InfiniBand verbs (devices.txt: 231 char, uverbsN at minor 192+N); rdma_cm is a misc device (10, dynamic minor). */
+export const INFINIBAND_MAJOR = 231;
+export const MISC_MAJOR = 10;
+export const SIM_RDMA_CM_MINOR = 58;
+/** The gated extras `actk sim create` can add (NVIDIA_GDS, NVIDIA_MOFED, NVIDIA_GDRCOPY, NVIDIA_NVSWITCH). */
+export const simExtras = ["gds", "mofed", "gdrcopy", "nvswitch"] as const;
+export type SimExtra = (typeof simExtras)[number];
 export const DRM_MAJOR = 226;
 export const LIB_DIR = "/usr/lib/x86_64-linux-gnu";
 
@@ -42,6 +51,10 @@ export interface NvidiaSimOptions {
   driverVersion: string;
   /** GPU index → GPU instance id → compute instance ids. */
   mig: Map<number, Map<number, number[]>>;
+  /** IMEX channel nodes channel0 … channel<N-1>. */
+  imexChannels: number;
+  /** Nodes (and files) of the gated extras to create. */
+  extras: SimExtra[];
 }
 
 export function nvidiaSimOptions(raw: Record<string, unknown>): NvidiaSimOptions {
@@ -76,7 +89,15 @@ export function nvidiaSimOptions(raw: Record<string, unknown>): NvidiaSimOptions
     }
     mig.set(g, giMap);
   }
-  return { count, model, driverVersion, mig };
+  const imexChannels = raw.imexChannels ?? 0;
+  if (typeof imexChannels !== "number" || !Number.isInteger(imexChannels) || imexChannels < 0 || imexChannels > 2048) {
+    fail("imexChannels", `imexChannels must be a channel count from 0 to 2048, not ${JSON.stringify(imexChannels)}`, "pass e.g. 4");
+  }
+  const extras = raw.extras ?? [];
+  if (!Array.isArray(extras) || extras.some((x) => !(simExtras as readonly unknown[]).includes(x))) {
+    fail("extras", `extras must be a list of ${simExtras.join(", ")}, not ${JSON.stringify(extras)}`, 'pass e.g. ["mofed","nvswitch"]');
+  }
+  return { count, model, driverVersion, mig, imexChannels: imexChannels as number, extras: [...new Set(extras as SimExtra[])] };
 }
 
 /** A stable, UUID-shaped GPU UUID for a simulated GPU. */
@@ -183,6 +204,12 @@ export function simulateNvidia(tree: SimTree, raw: Record<string, unknown>): voi
     }
   }
 
+  // IMEX channels: the driver creates channel0 with NVreg_CreateImexChannel0=1; admins mknod the others.
+  for (let c = 0; c < o.imexChannels; c++) {
+    tree.charDevice({ path: `/dev/nvidia-caps-imex-channels/channel${c}`, major: majors["nvidia-caps-imex-channels"], minor: c, mode: 0o666 });
+  }
+  simulateExtras(tree, o.extras);
+
   // Driver libraries with SONAME (and development) links, as the .run installer lays them out.
   for (const lib of driverLibraries) {
     const dir = lib.subdir ? path.posix.join(LIB_DIR, lib.subdir) : LIB_DIR;
@@ -195,10 +222,35 @@ export function simulateNvidia(tree: SimTree, raw: Record<string, unknown>): voi
   for (const fw of ["gsp_ga10x.bin", "gsp_tu10x.bin"]) {
     tree.writeFile(`/lib/firmware/nvidia/${v}/${fw}`, `actk-sim GSP firmware ${fw} ${v}\n`, 0o644);
   }
-  tree.writeFile("/run/nvidia-persistenced/socket", "actk-sim placeholder for the nvidia-persistenced unix socket\n", 0o666);
+  tree.writeFile("/run/nvidia-persistenced/socket", "actk-sim placeholder for the nvidia-persistenced unix socket\n", 0o644); // a world-writable regular file would be refused as a mount source by actk-hook
   tree.writeFile("/run/nvidia-persistenced/nvidia-persistenced.pid", "1234\n");
   for (const c of driverConfigFiles) tree.writeFile(c.path, configContent(c.path, v));
   SimTree.makeSharedObject(tree, `/usr/lib/xorg/modules/extensions/libglxserver_nvidia.so.${v}`, `libglxserver_nvidia.so.${v}`);
+}
+
+/** Nodes of the gated extras, as their drivers create them (sources: docs/hardware-facts.md "NVIDIA extras"). */
+function simulateExtras(tree: SimTree, extras: readonly SimExtra[]): void {
+  if (extras.includes("gds")) {
+    tree.registerCharMajor("nvidia-fs", simExtraMajors["nvidia-fs"]);
+    for (let i = 0; i < 16; i++) tree.charDevice({ path: `/dev/nvidia-fs${i}`, major: simExtraMajors["nvidia-fs"], minor: i, mode: 0o666 });
+    tree.writeFile("/etc/cufile.json", JSON.stringify({ logging: { dir: "/var/log/cufile", level: "ERROR" }, properties: { use_poll_mode: false } }, null, 4) + "\n");
+    tree.mkdir("/run/udev/data");
+  }
+  if (extras.includes("mofed")) {
+    tree.registerCharMajor("infiniband_verbs", INFINIBAND_MAJOR);
+    for (let i = 0; i < 8; i++) tree.charDevice({ path: `/dev/infiniband/uverbs${i}`, major: INFINIBAND_MAJOR, minor: 192 + i, mode: 0o666 });
+    tree.charDevice({ path: "/dev/infiniband/rdma_cm", major: MISC_MAJOR, minor: SIM_RDMA_CM_MINOR, mode: 0o666 });
+  }
+  if (extras.includes("gdrcopy")) {
+    tree.registerCharMajor("gdrdrv", simExtraMajors.gdrdrv);
+    tree.charDevice({ path: "/dev/gdrdrv", major: simExtraMajors.gdrdrv, minor: 0, mode: 0o666 });
+  }
+  if (extras.includes("nvswitch")) {
+    tree.registerCharMajor("nvidia-nvswitch", simExtraMajors["nvidia-nvswitch"]);
+    tree.charDevice({ path: "/dev/nvidia-nvswitchctl", major: simExtraMajors["nvidia-nvswitch"], minor: 255, mode: 0o666 });
+    // DGX H100: four third-generation NVSwitch chips.
+    for (let i = 0; i < 4; i++) tree.charDevice({ path: `/dev/nvidia-nvswitch${i}`, major: simExtraMajors["nvidia-nvswitch"], minor: i, mode: 0o666 });
+  }
 }
 
 function configContent(p: string, v: string): string | Uint8Array {

@@ -30,6 +30,7 @@ export function actkRuntime(t: TestContext, opts: { hostRoot?: string; mode?: st
   const configFile = path.join(dir, "config.toml");
   const lines = ["[runtime]", `runtimes = [${JSON.stringify(program("runc"))}]`, `log-file = ${JSON.stringify(logFile)}`, `log-level = "debug"`];
   if (opts.mode) lines.push(`mode = ${JSON.stringify(opts.mode)}`);
+  lines.push("[hook]", `path = ${JSON.stringify(distBin("actk-hook"))}`);
   writeFileSync(configFile, lines.join("\n") + "\n");
   const env: NodeJS.ProcessEnv = { ...process.env, ACTK_CONFIG_FILE: configFile, ACTK_RUNTIME_LOG_FILE: logFile };
   if (opts.hostRoot) env.ACTK_HOST_ROOT = opts.hostRoot;

@@ -1,0 +1,91 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { HostRoot } from "../host/host-root.js";
+import { installFile, installSymlink, recordNewDirs, undo } from "./files.js";
+import type { UndoRecord } from "./journal.js";
+import { layoutFor, wrapperScript } from "./layout.js";
+
+function tempHost(t: { after(fn: () => void): void }): HostRoot {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actk-install-files-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return new HostRoot(dir);
+}
+
+test("recordNewDirs records each missing directory once, shallowest first", (t) => {
+  const host = tempHost(t);
+  fs.mkdirSync(host.hostPath("/etc"));
+  const records: UndoRecord[] = [];
+  recordNewDirs(host, "/etc/systemd/system/x.service", records);
+  recordNewDirs(host, "/etc/systemd/system/y.service", records);
+  assert.deepEqual(records, [{ kind: "dir", path: "/etc/systemd" }, { kind: "dir", path: "/etc/systemd/system" }]);
+});
+
+test("installFile: created, unchanged on the same bytes and mode, updated on a mode change", (t) => {
+  const host = tempHost(t);
+  const records: UndoRecord[] = [];
+  assert.equal(installFile(host, "/a/f", "x", 0o644, records, false), "created");
+  assert.equal(installFile(host, "/a/f", "x", 0o644, records, false), "unchanged");
+  assert.equal(installFile(host, "/a/f", "x", 0o755, records, false), "updated");
+  assert.equal(fs.statSync(host.hostPath("/a/f")).mode & 0o777, 0o755);
+  assert.deepEqual(records.map((r) => r.kind), ["dir", "file"], "a rewrite of actk's own file updates its record");
+});
+
+test("an upgrade of a file actk wrote keeps the original in the journal and expects the new bytes", (t) => {
+  const host = tempHost(t);
+  fs.writeFileSync(host.hostPath("/f"), "original");
+  const records: UndoRecord[] = [];
+  installFile(host, "/f", "v1", 0o644, records, false);
+  installFile(host, "/f", "v2", 0o644, records, false);
+  assert.equal(records.length, 1);
+  assert.equal(undo(host, records[0] as UndoRecord), "restored /f");
+  assert.equal(fs.readFileSync(host.hostPath("/f"), "utf8"), "original");
+});
+
+test("installFile --dry-run reports the change and writes nothing", (t) => {
+  const host = tempHost(t);
+  assert.equal(installFile(host, "/a/f", "x", 0o644, [], true), "created");
+  assert.equal(fs.existsSync(host.hostPath("/a")), false);
+});
+
+test("undo removes a file actk created, but keeps one changed since", (t) => {
+  const host = tempHost(t);
+  const records: UndoRecord[] = [];
+  installFile(host, "/f", "actk's", 0o644, records, false);
+  installFile(host, "/g", "actk's", 0o644, records, false);
+  fs.writeFileSync(host.hostPath("/g"), "the user's");
+  const [f, g] = records as [UndoRecord, UndoRecord];
+  assert.equal(undo(host, f), "removed /f");
+  assert.equal(undo(host, g), "kept /g (changed since actk installed it)");
+  assert.equal(fs.readFileSync(host.hostPath("/g"), "utf8"), "the user's");
+});
+
+test("installSymlink over a real program keeps its bytes and mode; undo puts it back", (t) => {
+  const host = tempHost(t);
+  fs.mkdirSync(host.hostPath("/bin"));
+  fs.writeFileSync(host.hostPath("/bin/nvidia-ctk"), "real", { mode: 0o750 });
+  const records: UndoRecord[] = [];
+  assert.equal(installSymlink(host, "/bin/nvidia-ctk", "actk", records, false), "updated");
+  assert.equal(fs.readlinkSync(host.hostPath("/bin/nvidia-ctk")), "actk");
+  assert.equal(installSymlink(host, "/bin/nvidia-ctk", "actk", records, false), "unchanged");
+  assert.equal(undo(host, records[0] as UndoRecord), "restored /bin/nvidia-ctk");
+  assert.equal(fs.readFileSync(host.hostPath("/bin/nvidia-ctk"), "utf8"), "real");
+  assert.equal(fs.statSync(host.hostPath("/bin/nvidia-ctk")).mode & 0o777, 0o750);
+});
+
+test("undo of a directory removes it only when empty", (t) => {
+  const host = tempHost(t);
+  fs.mkdirSync(host.hostPath("/d/e"), { recursive: true });
+  assert.equal(undo(host, { kind: "dir", path: "/d" }), "kept /d (not empty)");
+  assert.equal(undo(host, { kind: "dir", path: "/d/e" }), "removed empty directory /d/e");
+  assert.equal(undo(host, { kind: "dir", path: "/d/e" }), "/d/e is already gone");
+});
+
+test("--with-node wrappers use absolute paths under the prefix and quote them", () => {
+  const layout = layoutFor("/opt/a'b");
+  const w = wrapperScript(layout, "actk");
+  assert.match(w, /^lib='\/opt\/a'\\''b\/lib\/actk'$/m);
+  assert.match(wrapperScript(layout, "actk-hook"), /\[ -e "\$lib\/bin\/\$name" \] \|\| name=actk-hook/);
+});
