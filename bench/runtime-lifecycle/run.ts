@@ -1,7 +1,7 @@
 /**
  * create + start + delete of a busybox `true` container, N times, through bare
- * runc and through actk-runtime, interleaved (so drift in machine load hits
- * both alike), for (a) a container with no request and (b) one GPU request
+ * runc and through actk-runtime, interleaved within each case (so drift in
+ * machine load hits both alike), for (a) a container with no request and (b) one GPU request
  * (NVIDIA_VISIBLE_DEVICES=0) on a simulated dgx-h100. Prints medians and the
  * ratio to bare runc measured in the same run. Needs root, runc, busybox-static
  * and a build (`npm run bench:runtime` builds first).
@@ -88,8 +88,10 @@ const runtimes = { runc, actk: distBin("actk-runtime") };
 const samples = new Map<string, number[]>();
 // Warm-up (page cache, first Node start) is not measured.
 for (const c of cases) for (const r of Object.values(runtimes)) lifecycle(r, c);
-for (let i = 0; i < n; i++) {
-  for (const c of cases) {
+// Case by case: a GPU run leaves work behind (fsync, hook processes) that would slow whatever
+// follows it, so no-request runs never follow GPU runs.
+for (const c of cases) {
+  for (let i = 0; i < n; i++) {
     // Alternate which runtime goes first, so neither always follows the other.
     const order = i % 2 ? (["actk", "runc"] as const) : (["runc", "actk"] as const);
     for (const which of order) {

@@ -71,6 +71,11 @@ export interface GeneratedSpec {
   /** File name without extension: `<vendor id>-<class>`. */
   baseName: string;
   spec: CdiSpec;
+  /**
+   * True for a kind that only holds devices listed under it through `aliasKinds` (nvidia.com/mig): it
+   * repeats devices of the vendor's main spec, so it is written only as its own file in a directory.
+   */
+  alias?: boolean;
   /** Comment lines for YAML output (the generation record, also when annotations are left out). */
   header: string[];
   driverVersion?: string;
@@ -206,8 +211,10 @@ function specsForVendor(vendor: Vendor, discovery: Discovery, opts: GenerateOpti
   const byIndex = new Map(discovery.devices.map((d) => [d.index, d]));
   const groups = new Map<string, { devices: CdiDevice[]; raw: ContainerEdits[] }>();
   const overridden = opts.kindVendor !== undefined || opts.kindClass !== undefined;
+  const mainKinds = new Set<string>();
   for (const device of discovery.devices) {
     const kinds = [kindFor(vendor, device, byIndex, opts)];
+    mainKinds.add(kinds[0] as string);
     // Extra kinds a vendor lists the device under too (nvidia.com/mig); one kind when the user names it.
     if (!overridden) for (const k of device.aliasKinds ?? []) if (!kinds.includes(k)) kinds.push(k);
     const edits = simplifyEdits(rootHostPaths(vendor.deviceEdits(device, discovery), opts.host, opts.devRoot));
@@ -244,7 +251,9 @@ function specsForVendor(vendor: Vendor, discovery: Discovery, opts: GenerateOpti
       devices.push({ name: "all", containerEdits: withoutCommon(simplifyEdits(mergeEdits(...group.raw)), commonIndex) });
     }
     const spec: CdiSpec = { cdiVersion: "", kind, devices, ...(isEmptyEdits(common) ? {} : { containerEdits: common }) };
-    out.push(finish(vendor, spec, discovery, opts));
+    const generated = finish(vendor, spec, discovery, opts);
+    if (!mainKinds.has(kind)) generated.alias = true;
+    out.push(generated);
   }
   return out;
 }

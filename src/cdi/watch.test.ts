@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Logger } from "../core/log.js";
 import { HostRoot } from "../host/host-root.js";
 import type { RefreshOutcome } from "./refresh.js";
-import { logOutcomes, mountDirsOf, watchAndRefresh } from "./watch.js";
+import { defaultWatchDirs, inputFingerprint, logOutcomes, mountDirsOf, watchAndRefresh } from "./watch.js";
 
 function tree(t: TestContext): HostRoot {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "actk-watch-"));
@@ -98,4 +98,30 @@ test("library directories to watch come from the specs' mounts, made relative to
   const host = new HostRoot("/tmp/h");
   assert.deepEqual(mountDirsOf(["/tmp/h/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/tmp/h/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", "/tmp/h/lib/firmware/nvidia/550/gsp.bin"], host),
     ["/lib/firmware/nvidia/550", "/usr/lib/x86_64-linux-gnu"]);
+});
+
+test("the poll fingerprint changes with procfs content and device nodes, not with unrelated files", (t) => {
+  const host = tree(t);
+  fs.writeFileSync(host.hostPath("/dev/nvidia-uvm"), "actk-sim placeholder char device 509:0\n");
+  fs.mkdirSync(host.hostPath("/proc/driver/nvidia/capabilities/gpu0/mig/gi1"), { recursive: true });
+  const print = (): string => inputFingerprint(host, defaultWatchDirs);
+  const base = print();
+  assert.equal(print(), base, "stable when nothing changed");
+  fs.writeFileSync(host.hostPath("/etc/hostname"), "other\n");
+  fs.mkdirSync(host.hostPath("/proc/4242"));
+  fs.writeFileSync(host.hostPath("/dev/ttyS9"), "x");
+  assert.equal(print(), base, "unrelated files and processes do not count");
+  const cases: [string, () => void][] = [
+    ["a new major in /proc/devices (same size)", () => fs.writeFileSync(host.hostPath("/proc/devices"), "Character devices:\n508 nvidia-uvm\n")],
+    ["a replaced device node", () => { fs.rmSync(host.hostPath("/dev/nvidia-uvm")); fs.writeFileSync(host.hostPath("/dev/nvidia-uvm"), "actk-sim placeholder char device 508:0\n"); }],
+    ["a MIG instance removed deep in capabilities", () => fs.rmSync(host.hostPath("/proc/driver/nvidia/capabilities/gpu0/mig/gi1"), { recursive: true })],
+    ["a new driver version", () => fs.writeFileSync(host.hostPath("/proc/driver/nvidia/version"), "NVRM version: 550.90.07\n")],
+  ];
+  let last = print();
+  for (const [what, change] of cases) {
+    change();
+    const now = print();
+    assert.notEqual(now, last, what);
+    last = now;
+  }
 });

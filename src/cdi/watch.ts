@@ -10,6 +10,7 @@
  * Under --host-root the simulated procfs files are plain files, so inotify
  * sees them too.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../core/log.js";
@@ -50,6 +51,12 @@ export interface WatchOptions {
   /** One refresh pass; must not throw for a bad spec (it reports it in the outcome). */
   refresh(): RefreshOutcome[];
   logger: Logger;
+  /**
+   * Skip a poll's pass when a cheap summary of the inputs (inputFingerprint) is unchanged; every
+   * `fullPassEvery`-th poll (default 12) runs anyway, for what the summary cannot see.
+   */
+  skipUnchangedPolls?: boolean;
+  fullPassEvery?: number;
 }
 
 export interface Watcher {
@@ -70,8 +77,43 @@ export function logOutcomes(logger: Logger, outcomes: readonly RefreshOutcome[],
   }
 }
 
+/** Whether an entry of a watched directory counts (the same filter events get). */
+function counts(dir: string, name: string): boolean {
+  const filter = interestingIn[dir];
+  return !filter || filter(name);
+}
+
+/**
+ * A cheap summary of what discovery reads: the procfs files whose content changes without an mtime
+ * (/proc/devices, the driver version, MIG minors, loaded module names) and, per watched directory,
+ * the entries that count with their inode, size, mtime and device numbers. Equal summaries mean a
+ * full pass would find nothing new (in all but exotic cases, which the periodic full pass catches).
+ */
+export function inputFingerprint(host: HostRoot, dirs: Iterable<string>): string {
+  const h = createHash("sha256");
+  for (const f of ["/proc/devices", "/proc/driver/nvidia/version", "/proc/driver/nvidia-caps/mig-minors"]) {
+    h.update(`${f}\0${host.readTextIfExists(f) ?? "-"}\0`);
+  }
+  h.update((host.readTextIfExists("/proc/modules") ?? "").split("\n").map((l) => l.split(" ")[0]).join(","));
+  const walk = (dir: string, depth: number): void => {
+    for (const e of host.readdir(dir)) {
+      if (depth === 0 && !counts(dir, e.name)) continue;
+      const p = path.posix.join(dir, e.name);
+      const st = host.lstat(p);
+      h.update(`${p}\0${st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.rdev}:${st.mode}` : "-"}\0`);
+      if (e.isDirectory && depth < 8 && [...recursiveDirs].some((r) => p.startsWith(`${r}/`))) walk(p, depth + 1);
+    }
+  };
+  for (const dir of [...dirs].sort()) walk(dir, 0);
+  return h.digest("hex");
+}
+
 export function watchAndRefresh(opts: WatchOptions): Watcher {
   const watchers = new Map<string, fs.FSWatcher>();
+  let dirs = new Set<string>(defaultWatchDirs);
+  let lastPrint = "";
+  let polls = 0;
+  const fingerprint = (): string => (opts.skipUnchangedPolls ? inputFingerprint(opts.host, dirs) : "");
   const pending = new Set<string>();
   let debounce: NodeJS.Timeout | undefined;
   let poll: NodeJS.Timeout | undefined;
@@ -81,6 +123,7 @@ export function watchAndRefresh(opts: WatchOptions): Watcher {
 
   const run = (trigger: string): void => {
     if (closed) return;
+    lastPrint = fingerprint(); // the state this pass sees
     let outcomes: RefreshOutcome[];
     try {
       outcomes = opts.refresh();
@@ -112,7 +155,7 @@ export function watchAndRefresh(opts: WatchOptions): Watcher {
     } catch {
       // A spec that cannot be read now is reported by the refresh pass itself.
     }
-    const dirs = new Set([...defaultWatchDirs, ...extra]);
+    dirs = new Set([...defaultWatchDirs, ...extra]);
     for (const [dir, w] of watchers) {
       if (!dirs.has(dir)) {
         w.close();
@@ -147,6 +190,8 @@ export function watchAndRefresh(opts: WatchOptions): Watcher {
   run("start");
   if (opts.intervalMs > 0) {
     poll = setInterval(() => {
+      polls++;
+      if (opts.skipUnchangedPolls && polls % (opts.fullPassEvery ?? 12) !== 0 && fingerprint() === lastPrint) return;
       run("poll");
       ensureWatchers();
     }, opts.intervalMs);

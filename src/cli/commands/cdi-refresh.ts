@@ -102,7 +102,7 @@ could not be refreshed.`,
     const libraryDirs = (): string[] => mountDirsOf(loadSpecDirs(dirs).specs
       .flatMap((s) => [s.spec.containerEdits, ...s.spec.devices.map((d) => d.containerEdits)])
       .flatMap((e) => (e?.mounts ?? []).map((m) => m.hostPath)), ctx.host);
-    const watcher = watchAndRefresh({ host: ctx.host, extraDirs: libraryDirs, intervalMs: interval, debounceMs: debounce, refresh: () => refreshSpecs(opts), logger });
+    const watcher = watchAndRefresh({ host: ctx.host, extraDirs: libraryDirs, intervalMs: interval, debounceMs: debounce, refresh: () => refreshSpecs(opts), logger, skipUnchangedPolls: true });
     logger.info(`watching ${watcher.watched().length} directories under ${ctx.host.root} (poll every ${interval} ms) for ${dirs.join(", ")}`);
     const stop = (signal: string): void => {
       logger.info(`${signal}: stopping`);

@@ -136,6 +136,8 @@ container paths stay the real ones.`,
         exitCode: ExitCode.host, fix: "check `actk info` (is the driver loaded?) and the notes above",
       });
     }
+    // Alias kinds (nvidia.com/mig) repeat devices of a main spec: written only as their own files in a directory.
+    if (!outputAbs || !isDirectoryTarget(outputAbs)) result.specs = result.specs.filter((g) => !g.alias);
     const texts = result.specs.map((g) => ({ g, text: serializeSpec(g.spec, format, g.header) }));
     const summary = (g: GeneratedSpec, file?: string): Record<string, unknown> => ({
       kind: g.kind, vendor: g.vendor, cdiVersion: g.spec.cdiVersion, devices: g.spec.devices.map((d) => d.name), ...(file ? { file } : {}),

@@ -177,3 +177,13 @@ test("podman configured through the actk OCI hook counts as configured", (t) => 
   assert.equal(r?.status, "ok");
   assert.match(r?.summary ?? "", /OCI hook/);
 });
+
+test("a containerd 2.x drop-in with the actk runtime that the main config does not import fails engine.containerd", (t) => {
+  const h = tree(t);
+  h.file("/etc/containerd/config.toml", `version = 3\nimports = []\n`);
+  h.file("/etc/containerd/conf.d/99-actk.toml", `version = 3\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.actk]\nruntime_type = "io.containerd.runc.v2"\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.actk.options]\nBinaryName = "/usr/local/bin/actk-runtime"\n`);
+  const r = byId(run(ctx(h.host)), "engine.containerd");
+  assert.equal(r?.status, "fail");
+  assert.match(r?.summary ?? "", /does not import it/);
+  assert.match(r?.fix ?? "", /\/etc\/containerd\/conf\.d\/\*\.toml/);
+});

@@ -247,6 +247,12 @@ function inspectEngine(engine: Engine, ctx: DoctorContext): CheckResult[] {
       summary: `${what}: actk is not configured (no "${runtimeName}" runtime${engine.id === "crio" || engine.id === "podman" ? " and no actk OCI hook" : ""})`,
       fix: `actk runtime configure --runtime ${engine.id}${engine.restartCommand ? `, then ${engine.restartCommand}` : ""}`,
     });
+  } else if (entry.present && entry.pending.some((p) => p.startsWith("imports"))) {
+    out.push({
+      id, status: "fail",
+      summary: `${what}: runtime "${runtimeName}" is in ${engine.defaultDropInPath}, but ${engine.defaultConfigPath} does not import it: containerd does not know the runtime`,
+      fix: `add "${path.posix.dirname(engine.defaultDropInPath)}/*.toml" to imports in ${engine.defaultConfigPath} (actk runtime configure --runtime ${engine.id} does), then ${engine.restartCommand}`,
+    });
   } else if (entry.present && entry.runtimePath && !host.exists(entry.runtimePath)) {
     out.push({
       id, status: "fail",

@@ -29,7 +29,7 @@ const migNames = ["0:0", "0:1", "0:2", "1:0", "1:1", "1:2"];
 
 test("with MIG enabled, nvidia.com/gpu keeps G:I names and nvidia.com/mig lists the MIG devices (nvidia-mig)", () => {
   const { specs } = generate();
-  assert.deepEqual(specs.map((s) => [s.kind, s.baseName]), [["nvidia.com/gpu", "nvidia-gpu"], ["nvidia.com/mig", "nvidia-mig"]]);
+  assert.deepEqual(specs.map((s) => [s.kind, s.baseName, s.alias ?? false]), [["nvidia.com/gpu", "nvidia-gpu", false], ["nvidia.com/mig", "nvidia-mig", true]]);
   const [gpu, mig] = specs;
   const names = gpu!.spec.devices.map((d) => d.name);
   for (const n of ["0", "7", ...migNames, "all"]) assert.ok(names.includes(n), n);

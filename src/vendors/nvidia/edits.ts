@@ -61,7 +61,8 @@ function driverEdits(discovery: NvidiaDiscovery, files: DriverFiles | undefined,
   };
   const libDirs: string[] = [];
   for (const lib of files.libraries) {
-    if (!caps.has(lib.capability)) continue;
+    // 32-bit builds come with compat32 and only for the capabilities asked for (compat32 + compute → 32-bit libcuda).
+    if (!caps.has(lib.capability) || (lib.compat32 && !caps.has("compat32"))) continue;
     mount(lib.path, lib.path, READ_ONLY_BIND);
     if (lib.sonamePath) mount(lib.path, lib.sonamePath, READ_ONLY_BIND);
     const dir = path.posix.dirname(lib.sonamePath ?? lib.path);

@@ -24,40 +24,42 @@ export interface DriverLibrary {
   devLink?: boolean;
   /** Sub-directory of the library dir ("vdpau"). */
   subdir?: string;
+  /** The driver also ships a 32-bit (i386) build, injected with the compat32 capability. */
+  lib32?: boolean;
 }
 
 export const driverLibraries: readonly DriverLibrary[] = [
   // utility
-  { name: "libnvidia-ml", capability: "utility", soname: "1", devLink: true },
+  { name: "libnvidia-ml", capability: "utility", soname: "1", devLink: true, lib32: true },
   { name: "libnvidia-cfg", capability: "utility", soname: "1", devLink: true },
   // compute
-  { name: "libcuda", capability: "compute", soname: "1", devLink: true },
+  { name: "libcuda", capability: "compute", soname: "1", devLink: true, lib32: true },
   { name: "libcudadebugger", capability: "compute", soname: "1" },
-  { name: "libnvidia-opencl", capability: "compute", soname: "1" },
-  { name: "libnvidia-gpucomp", capability: "compute", soname: "version" },
-  { name: "libnvidia-ptxjitcompiler", capability: "compute", soname: "1", devLink: true },
+  { name: "libnvidia-opencl", capability: "compute", soname: "1", lib32: true },
+  { name: "libnvidia-gpucomp", capability: "compute", soname: "version", lib32: true },
+  { name: "libnvidia-ptxjitcompiler", capability: "compute", soname: "1", devLink: true, lib32: true },
   { name: "libnvidia-nvvm", capability: "compute", soname: "4" },
   { name: "libnvidia-allocator", capability: "compute", soname: "1" },
   { name: "libnvidia-pkcs11", capability: "compute", soname: "version" },
   { name: "libnvidia-pkcs11-openssl3", capability: "compute", soname: "version" },
   // video
-  { name: "libvdpau_nvidia", capability: "video", soname: "1", subdir: "vdpau" },
-  { name: "libnvidia-encode", capability: "video", soname: "1", devLink: true },
+  { name: "libvdpau_nvidia", capability: "video", soname: "1", subdir: "vdpau", lib32: true },
+  { name: "libnvidia-encode", capability: "video", soname: "1", devLink: true, lib32: true },
   { name: "libnvidia-opticalflow", capability: "video", soname: "1", devLink: true },
-  { name: "libnvcuvid", capability: "video", soname: "1", devLink: true },
+  { name: "libnvcuvid", capability: "video", soname: "1", devLink: true, lib32: true },
   // graphics
-  { name: "libnvidia-eglcore", capability: "graphics", soname: "version" },
-  { name: "libnvidia-glcore", capability: "graphics", soname: "version" },
-  { name: "libnvidia-tls", capability: "graphics", soname: "version" },
-  { name: "libnvidia-glsi", capability: "graphics", soname: "version" },
-  { name: "libnvidia-fbc", capability: "graphics", soname: "1" },
+  { name: "libnvidia-eglcore", capability: "graphics", soname: "version", lib32: true },
+  { name: "libnvidia-glcore", capability: "graphics", soname: "version", lib32: true },
+  { name: "libnvidia-tls", capability: "graphics", soname: "version", lib32: true },
+  { name: "libnvidia-glsi", capability: "graphics", soname: "version", lib32: true },
+  { name: "libnvidia-fbc", capability: "graphics", soname: "1", lib32: true },
   { name: "libnvidia-rtcore", capability: "graphics", soname: "version" },
   { name: "libnvoptix", capability: "graphics", soname: "1" },
-  { name: "libGLX_nvidia", capability: "graphics", soname: "0" },
-  { name: "libEGL_nvidia", capability: "graphics", soname: "0" },
-  { name: "libGLESv2_nvidia", capability: "graphics", soname: "2" },
-  { name: "libGLESv1_CM_nvidia", capability: "graphics", soname: "1" },
-  { name: "libnvidia-glvkspirv", capability: "graphics", soname: "version" },
+  { name: "libGLX_nvidia", capability: "graphics", soname: "0", lib32: true },
+  { name: "libEGL_nvidia", capability: "graphics", soname: "0", lib32: true },
+  { name: "libGLESv2_nvidia", capability: "graphics", soname: "2", lib32: true },
+  { name: "libGLESv1_CM_nvidia", capability: "graphics", soname: "1", lib32: true },
+  { name: "libnvidia-glvkspirv", capability: "graphics", soname: "version", lib32: true },
   // ngx
   { name: "libnvidia-ngx", capability: "ngx", soname: "1" },
 ];
@@ -113,7 +115,10 @@ export const defaultDriverSearchOptions: DriverSearchOptions = {
 };
 
 export interface FoundLibrary {
+  /** The capability the library serves; for a 32-bit library (`compat32`) the one of its 64-bit twin. */
   capability: DriverCapability;
+  /** An i386 build from ld.so.cache: injected only when compat32 is requested as well as `capability`. */
+  compat32?: boolean;
   /** Real file, resolved, as the host sees it ("/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15"). */
   path: string;
   soname: string;
@@ -201,10 +206,10 @@ export function locateDriverFiles(
   const seen = new Set<string>();
   let fromCache = 0;
   let fromSearch = 0;
-  const add = (capability: DriverCapability, realPath: string, soname: string, linkPath: string | undefined): void => {
+  const add = (capability: DriverCapability, realPath: string, soname: string, linkPath: string | undefined, is32 = false): void => {
     if (seen.has(realPath)) return;
     seen.add(realPath);
-    const lib: FoundLibrary = { capability, path: realPath, soname };
+    const lib: FoundLibrary = { capability, path: realPath, soname, ...(is32 ? { compat32: true } : {}) };
     if (linkPath && linkPath !== realPath) lib.sonamePath = linkPath;
     libraries.push(lib);
   };
@@ -214,11 +219,10 @@ export function locateDriverFiles(
     for (const e of bySoname.get(soname) ?? []) {
       const is32 = !is64Bit(e.flags) && (e.flags & LdCacheFlag.archMask) === LdCacheFlag.i386;
       if (!is64Bit(e.flags) && !is32) continue;
-      const capability: DriverCapability = is32 ? "compat32" : lib.capability;
       const real = host.resolveRelative(e.value);
       if (!host.exists(real)) continue;
-      add(capability, real, soname, e.value);
-      if (capability !== "compat32") found = true;
+      add(lib.capability, real, soname, e.value, is32);
+      if (!is32) found = true;
       fromCache++;
     }
     if (found) continue;

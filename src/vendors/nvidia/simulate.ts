@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { ActkError, ExitCode } from "../../core/errors.js";
+import { buildSharedObject } from "../../sim/elf.js";
 import { SimTree } from "../../sim/tree.js";
 import { driverBinaries, driverConfigFiles, driverLibraries, sonameOf } from "./libraries.js";
 import { modelByKey, nvidiaModels, type NvidiaModel } from "./models.js";
@@ -30,6 +31,7 @@ export const simExtras = ["gds", "mofed", "gdrcopy", "nvswitch"] as const;
 export type SimExtra = (typeof simExtras)[number];
 export const DRM_MAJOR = 226;
 export const LIB_DIR = "/usr/lib/x86_64-linux-gnu";
+export const LIB32_DIR = "/usr/lib/i386-linux-gnu";
 
 /** /proc/driver/nvidia-caps/mig-minors layout: config 1, monitor 2, then per GPU 15 GIs × (1 + 8 CIs). */
 export const MIG_MAX_GPUS = 32;
@@ -55,6 +57,8 @@ export interface NvidiaSimOptions {
   imexChannels: number;
   /** Nodes (and files) of the gated extras to create. */
   extras: SimExtra[];
+  /** Also install the 32-bit (i386) driver libraries in /usr/lib/i386-linux-gnu. */
+  compat32: boolean;
 }
 
 export function nvidiaSimOptions(raw: Record<string, unknown>): NvidiaSimOptions {
@@ -97,7 +101,11 @@ export function nvidiaSimOptions(raw: Record<string, unknown>): NvidiaSimOptions
   if (!Array.isArray(extras) || extras.some((x) => !(simExtras as readonly unknown[]).includes(x))) {
     fail("extras", `extras must be a list of ${simExtras.join(", ")}, not ${JSON.stringify(extras)}`, 'pass e.g. ["mofed","nvswitch"]');
   }
-  return { count, model, driverVersion, mig, imexChannels: imexChannels as number, extras: [...new Set(extras as SimExtra[])] };
+  const compat32 = raw.compat32 ?? false;
+  if (typeof compat32 !== "boolean") fail("compat32", `compat32 must be true or false, not ${JSON.stringify(compat32)}`, "pass true to add the i386 libraries");
+  return {
+    count, model, driverVersion, mig, imexChannels: imexChannels as number, extras: [...new Set(extras as SimExtra[])], compat32: compat32 as boolean,
+  };
 }
 
 /** A stable, UUID-shaped GPU UUID for a simulated GPU. */
@@ -216,6 +224,7 @@ export function simulateNvidia(tree: SimTree, raw: Record<string, unknown>): voi
     const devLink = lib.devLink ? { devLink: `${lib.name}.so` } : {};
     tree.sharedLibrary(path.posix.join(dir, `${lib.name}.so.${v}`), sonameOf(lib, v), devLink);
   }
+  if (o.compat32) simulateCompat32(tree, v);
   for (const b of driverBinaries) {
     tree.writeFile(`/usr/bin/${b.name}`, `#!/bin/sh\necho "actk-sim: simulated ${b.name} (driver ${v})" >&2\nexit 0\n`, 0o755);
   }
@@ -226,6 +235,26 @@ export function simulateNvidia(tree: SimTree, raw: Record<string, unknown>): voi
   tree.writeFile("/run/nvidia-persistenced/nvidia-persistenced.pid", "1234\n");
   for (const c of driverConfigFiles) tree.writeFile(c.path, configContent(c.path, v));
   SimTree.makeSharedObject(tree, `/usr/lib/xorg/modules/extensions/libglxserver_nvidia.so.${v}`, `libglxserver_nvidia.so.${v}`);
+}
+
+/**
+ * The i386 builds of the libraries that have one, in /usr/lib/i386-linux-gnu (Debian multiarch, as
+ * libnvidia-*-<branch>:i386 packages and the .run installer's 32-bit compat option lay them out), ELF32
+ * objects needing libc.so.6 so ldconfig indexes them as i386 libc6 (flags 0x0003); plus the multiarch
+ * ld.so.conf snippet Ubuntu's libc6:i386 installs.
+ */
+function simulateCompat32(tree: SimTree, v: string): void {
+  tree.writeFile("/etc/ld.so.conf.d/i386-linux-gnu.conf",
+    "# Multiarch support\n/usr/local/lib/i386-linux-gnu\n/lib/i386-linux-gnu\n/usr/lib/i386-linux-gnu\n/usr/local/lib/i686-linux-gnu\n/lib/i686-linux-gnu\n/usr/lib/i686-linux-gnu\n");
+  for (const lib of driverLibraries) {
+    if (!lib.lib32) continue;
+    const dir = lib.subdir ? path.posix.join(LIB32_DIR, lib.subdir) : LIB32_DIR;
+    const file = path.posix.join(dir, `${lib.name}.so.${v}`);
+    const soname = sonameOf(lib, v);
+    tree.writeFile(file, buildSharedObject({ soname, needed: ["libc.so.6"], arch: "i386" }), 0o755);
+    tree.libraries.push({ path: file, soname });
+    if (soname !== path.posix.basename(file)) tree.symlink(path.posix.basename(file), path.posix.join(dir, soname));
+  }
 }
 
 /** Nodes of the gated extras, as their drivers create them (sources: docs/hardware-facts.md "NVIDIA extras"). */
