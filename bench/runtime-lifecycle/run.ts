@@ -6,6 +6,8 @@
  * ratio to bare runc measured in the same run. Needs root, runc, busybox-static
  * and a build (`npm run bench:runtime` builds first).
  *
+ * The JS engine is chosen by the launcher (docs/runtime.md); set ACTK_JS=node to measure Node.
+ *
  * Usage: node --import tsx bench/runtime-lifecycle/run.ts [N=20] [--json]
  */
 import { spawnSync } from "node:child_process";
@@ -104,15 +106,31 @@ for (const c of cases) {
 }
 closeSync(devNull);
 
+/** The JS engine the runtime's JS part ran on, from its log ("engine" of the last edit). */
+function engineUsed(): string {
+  let engine = "unknown (no edit logged)";
+  try {
+    for (const line of readFileSync(logFile, "utf8").split("\n")) {
+      if (!line.includes('"engine"')) continue;
+      const rec = JSON.parse(line) as { engine?: string };
+      if (rec.engine) engine = rec.engine;
+    }
+  } catch {
+    // no log: the JS part never ran
+  }
+  return engine;
+}
+const engine = engineUsed();
+
 const targets: Record<string, number> = { "no request": 1.05, "1 GPU (dgx-h100)": 1.5 };
 const rows = cases.map((c) => {
   const bare = median(samples.get(`${c.name}|runc`) ?? []);
   const actk = median(samples.get(`${c.name}|actk`) ?? []);
-  return { case: c.name, n, runcMs: Number(bare.toFixed(1)), actkMs: Number(actk.toFixed(1)), ratio: Number((actk / bare).toFixed(3)), target: targets[c.name] };
+  return { case: c.name, n, engine, runcMs: Number(bare.toFixed(1)), actkMs: Number(actk.toFixed(1)), ratio: Number((actk / bare).toFixed(3)), target: targets[c.name] };
 });
 if (json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
 else {
-  process.stdout.write(`runtime lifecycle (create+start+delete of busybox true), N=${n}, medians\n`);
+  process.stdout.write(`runtime lifecycle (create+start+delete of busybox true), N=${n}, medians; JS engine: ${engine}${process.env.ACTK_JS ? ` (ACTK_JS=${process.env.ACTK_JS})` : ""}\n`);
   process.stdout.write(`${"case".padEnd(20)} ${"runc ms".padStart(9)} ${"actk ms".padStart(9)} ${"ratio".padStart(7)} ${"target".padStart(7)}\n`);
   for (const r of rows) {
     process.stdout.write(`${r.case.padEnd(20)} ${r.runcMs.toFixed(1).padStart(9)} ${r.actkMs.toFixed(1).padStart(9)} ${r.ratio.toFixed(3).padStart(7)} ${`≤${r.target}`.padStart(7)}\n`);

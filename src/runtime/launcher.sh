@@ -3,7 +3,8 @@
 #
 # Every command goes to the low-level runtime unchanged, by exec (same pid,
 # argv, stdio, extra fds, environment, signals, exit code). Only `create` of a
-# bundle whose config.json may hold a device request starts Node, which edits
+# bundle whose config.json may hold a device request starts the JS part (bun
+# when there is one, else Node), which edits
 # config.json and returns; then this script execs the low-level runtime.
 # The pre-filter is a conservative fixed-string grep for the vendors' request
 # markers: a false positive costs a Node start, never a wrong container.
@@ -13,7 +14,7 @@
 #
 # Environment: ACTK_CONFIG_FILE (default /etc/actk/config.toml under
 # ACTK_HOST_ROOT, else NVIDIA's config.toml; only the first `runtimes = [...]`
-# line is read here), ACTK_NODE (node binary),
+# line is read here), ACTK_JS (JS engine: bun or node, a path or a name), ACTK_NODE (node binary),
 # ACTK_RUNTIME_LIB (the Node part), ACTK_HOST_ROOT, ACTK_RUNTIME_LOG_FILE,
 # ACTK_RUNTIME_MODE (all passed on to Node by inheritance).
 
@@ -137,18 +138,37 @@ if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
 		"$actk_spec"; then
 		actk_self=$(readlink -f -- "$0" 2>/dev/null) || actk_self=$0
 		actk_lib=${ACTK_RUNTIME_LIB:-${actk_self%/*}/../lib/actk-runtime.mjs}
-		actk_node=${ACTK_NODE:-}
-		if [ -z "$actk_node" ]; then
-			actk_node=$(command -v node 2>/dev/null) || actk_node=
-			for actk_d in /usr/local/bin /usr/bin; do
-				[ -n "$actk_node" ] && break
-				[ -x "$actk_d/node" ] && actk_node=$actk_d/node
+		# The JS engine (docs/runtime.md): ACTK_JS, else a bun shipped with the install, else the
+		# checkout's node_modules bun, else node (ACTK_NODE, PATH, /usr/local/bin, /usr/bin).
+		actk_js=
+		actk_want=${ACTK_JS:-}
+		case $actk_want in
+		"" | node) ;;
+		*/*) actk_js=$actk_want ;;
+		*) actk_js=$(command -v "$actk_want" 2>/dev/null) || actk_fail "ACTK_JS=$actk_want was not found. Fix: set ACTK_JS to the absolute path of bun or node" 4 ;;
+		esac
+		if [ -z "$actk_want" ]; then
+			for actk_c in "${actk_self%/*}/../lib/bun" "${actk_self%/*}/../bun" "${actk_self%/*}/../../node_modules/@oven/bun-linux-x64/bin/bun"; do
+				if [ -f "$actk_c" ] && [ -x "$actk_c" ]; then
+					actk_js=$actk_c
+					break
+				fi
 			done
 		fi
-		[ -n "$actk_node" ] || actk_fail "the container asks for a device but node (Node.js >= 20) was not found. Fix: install Node.js or set ACTK_NODE" 4
+		if [ -z "$actk_js" ]; then
+			actk_js=${ACTK_NODE:-}
+			if [ -z "$actk_js" ]; then
+				actk_js=$(command -v node 2>/dev/null) || actk_js=
+				for actk_d in /usr/local/bin /usr/bin; do
+					[ -n "$actk_js" ] && break
+					[ -x "$actk_d/node" ] && actk_js=$actk_d/node
+				done
+			fi
+		fi
+		[ -n "$actk_js" ] || actk_fail "the container asks for a device but neither bun nor node (Node.js >= 20) was found. Fix: install Node.js, or set ACTK_JS to bun or node" 4
 		# Node edits config.json only; its stdout is never the engine's.
 		ACTK_RUNTIME_STAGE=prepare ACTK_RUNTIME_SELF=$0 ACTK_LOW_LEVEL_RUNTIME=$actk_runtime \
-			"$actk_node" "$actk_lib" "$@" </dev/null >/dev/null || exit $?
+			"$actk_js" "$actk_lib" "$@" </dev/null >/dev/null || exit $?
 	fi
 fi
 

@@ -43,7 +43,7 @@ function sandbox(t: TestContext, runtimesLine?: string): Sandbox {
       // Through sh, so the test does not depend on the file's x bit; $0 is still the program path.
       const r = spawnSync("sh", [opts.program ?? prog, ...args], {
         cwd: opts.cwd ?? dir, encoding: "utf8",
-        env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: config, ACTK_NODE: node, ACTK_RUNTIME_LIB: "/lib.mjs", ...opts.env },
+        env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: config, ACTK_JS: node, ACTK_RUNTIME_LIB: "/lib.mjs", ...opts.env },
       });
       const argvFile = path.join(dir, "runtime-argv");
       const nodeFile = path.join(dir, "node-calls");

@@ -18,7 +18,7 @@ import path from "node:path";
 import { ActkError, ExitCode, toActkError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createLogger, type LogLevel } from "../core/log.js";
-import { PluginType } from "../core/registry.js";
+import { PluginType, type Registry } from "../core/registry.js";
 import { loadConfig } from "../config/load.js";
 import { pluginDefaultsOf } from "../config/schema.js";
 import type { ActkConfig } from "../config/types.js";
@@ -26,12 +26,10 @@ import { doctorHint } from "../edits/resolve.js";
 import { HostRoot } from "../host/host-root.js";
 import { createRegistry } from "../plugins.js";
 import type { Vendor } from "../vendors/vendor.js";
-import { cdiDeviceEdits } from "../apply/cdi-inject.js";
-import { loadSpecDirs } from "../cdi/load.js";
 import { parseRuntimeArgs, type RuntimeArgs } from "./args.js";
 import { findLowLevelRuntime } from "./low-level.js";
 import { checkMode, modeFromProgramName } from "./mode.js";
-import { prepareCreate } from "./prepare.js";
+import { prepareCreate, wantsCdi } from "./prepare.js";
 
 export interface RuntimeMainOptions {
   argv: string[];
@@ -42,9 +40,13 @@ export interface RuntimeMainOptions {
 
 const hookPathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-export function vendorsFor(host: HostRoot, config: ActkConfig, logger: Logger): Vendor[] {
-  const plugins = createRegistry(host).init({
+/** The runtime needs the host and the vendors only: engine and doctor plugins are never initialised here. */
+const runtimePluginTypes: ReadonlySet<string> = new Set([PluginType.host, PluginType.vendor]);
+
+export function vendorsFor(host: HostRoot, config: ActkConfig, logger: Logger, registry: Registry = createRegistry(host)): Vendor[] {
+  const plugins = registry.init({
     logger,
+    filter: (reg) => runtimePluginTypes.has(reg.type),
     configFor: (reg) => {
       const section = config.plugins[`${reg.type.split(".")[1]}.${reg.id}`];
       return section && typeof reg.config === "object" ? { ...(reg.config as object), ...section } : reg.config;
@@ -52,6 +54,12 @@ export function vendorsFor(host: HostRoot, config: ActkConfig, logger: Logger): 
   });
   for (const r of plugins.records) if (r.type === PluginType.vendor && r.status !== "ok") logger.debug(`vendor ${r.id} unavailable`, { error: r.error });
   return plugins.all<Vendor>(PluginType.vendor);
+}
+
+/** The JS engine running this part, for the log (bun or node, and its version). */
+export function engineName(): string {
+  const bun = (process.versions as Record<string, string | undefined>).bun;
+  return bun ? `bun ${bun}` : `node ${process.versions.node}`;
 }
 
 /** actk-hook's absolute path: the configured one if it exists, else the one beside this program (or its real path). */
@@ -101,7 +109,10 @@ export async function runtimeMain(opts: RuntimeMainOptions): Promise<number> {
     args = parseRuntimeArgs(argv);
     const host = HostRoot.fromEnvironment(undefined, env);
     // Same lookup as the CLI (so `actk config show` shows what the runtime uses).
-    const loaded = loadConfig({ env, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(createRegistry(host).list()) });
+    // One registry for the config's plugin defaults (so every plugin's keys are checked, as by the
+    // CLI) and for the vendors.
+    const registry = createRegistry(host);
+    const loaded = loadConfig({ env, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(registry.list()) });
     const config = loaded.config;
     const level: LogLevel = args.debug ? "debug" : config.runtime.logLevel;
     logger = createLogger({ file: env.ACTK_RUNTIME_LOG_FILE ?? config.runtime.logFile, level, component: "actk-runtime" });
@@ -113,20 +124,25 @@ export async function runtimeMain(opts: RuntimeMainOptions): Promise<number> {
 
     const runtime = prepareOnly ? env.ACTK_LOW_LEVEL_RUNTIME ?? "" : findLowLevelRuntime(config.runtime.runtimes, [opts.self, process.argv[1] ?? ""], env.PATH);
     if (args.command === "create" && args.bundle) {
+      const vendors = vendorsFor(host, config, logger, registry);
       const hookEnv = [hookPathEnv];
       if (!host.isRealHost) hookEnv.push(`ACTK_HOST_ROOT=${host.root}`);
       if (env.ACTK_CONFIG_FILE) hookEnv.push(`ACTK_CONFIG_FILE=${env.ACTK_CONFIG_FILE}`);
+      const cdiLib = wantsCdi({ bundle: args.bundle, mode, vendors, annotationPrefixes: config.cdi.annotationPrefixes }) ? await import("./cdi-lib.js") : undefined;
       const r = prepareCreate({
-        bundle: args.bundle, mode, host, vendors: vendorsFor(host, config, logger), hookPath: hookPathFor(config, opts.self),
+        bundle: args.bundle, mode, host, vendors, hookPath: hookPathFor(config, opts.self),
         hookEnv, logger, defaultKind: config.cdi.defaultKind, annotationPrefixes: config.cdi.annotationPrefixes,
+        ldcacheHook: env.ACTK_RUNTIME_LDCACHE !== "actk-hook",
         cdi: (names) => {
+          if (!cdiLib) throw new ActkError("internal error: CDI devices were asked for after the CDI library was skipped", { exitCode: ExitCode.internal });
+          const { loadSpecDirs, cdiDeviceEdits } = cdiLib;
           const specDirs = config.cdi.specDirs.map((d) => host.hostPath(d));
           const loaded = loadSpecDirs(specDirs);
           for (const e of loaded.errors) logger.warn(`CDI spec skipped: ${e.format()}`);
           return cdiDeviceEdits(names, loaded.specs, { specDirs });
         },
       });
-      logger.info(r.changed ? "edited config.json" : "config.json unchanged", { bundle: args.bundle, mode: r.mode, reason: r.reason, runtime });
+      logger.info(r.changed ? "edited config.json" : "config.json unchanged", { bundle: args.bundle, mode: r.mode, reason: r.reason, runtime, engine: engineName() });
     }
     if (prepareOnly) return ExitCode.ok;
     return await handOver(runtime, argv, env);

@@ -21,6 +21,7 @@ import { parseRequests } from "../request/parse-requests.js";
 import type { Vendor } from "../vendors/vendor.js";
 import type { ResolvedMode } from "./mode.js";
 import { resolveAutoMode } from "./mode.js";
+import { lowerLdcacheHooks, rootfsOf } from "./ldcache-hook.js";
 import type { RuntimeMode } from "../config/types.js";
 
 export interface PrepareOptions {
@@ -39,6 +40,8 @@ export interface PrepareOptions {
   annotationPrefixes: readonly string[];
   /** Default CDI kind per vendor (config cdi.defaultKind), for env requests in cdi mode. */
   defaultKind: Readonly<Record<string, string>>;
+  /** false: keep `actk-hook update-ldcache` hooks as they are instead of running ldconfig directly. */
+  ldcacheHook?: boolean;
 }
 
 export interface PrepareResult {
@@ -70,6 +73,24 @@ export function readSpec(file: string): { spec: OciSpec; text: string } {
   return { spec: spec as OciSpec, text };
 }
 
+/**
+ * Whether create may need the CDI library: cdi mode, or a request that names CDI devices (the
+ * only requests resolveContainerEdits and cdi mode look CDI specs up for). Errors are left to
+ * prepareCreate, which reports them.
+ */
+export function wantsCdi(opts: Pick<PrepareOptions, "bundle" | "mode" | "vendors" | "annotationPrefixes">): boolean {
+  if (opts.mode === "cdi") return true;
+  if (opts.mode === "legacy" || opts.mode === "csv") return false;
+  try {
+    const file = path.join(opts.bundle, "config.json");
+    const { spec } = readSpec(file);
+    const parsed = parseRequests(requestInputFromOciSpec(spec, file), opts.vendors, { annotationPrefixes: opts.annotationPrefixes });
+    return parsed.requests.some((r) => r.cdiDevices?.length);
+  } catch {
+    return true;
+  }
+}
+
 export function prepareCreate(opts: PrepareOptions): PrepareResult {
   const file = path.join(opts.bundle, "config.json");
   const { spec } = readSpec(file);
@@ -84,6 +105,10 @@ export function prepareCreate(opts: PrepareOptions): PrepareResult {
 
   let edits: ContainerEdits;
   switch (mode) {
+    // csv is jit whose NVIDIA discovery reads the Tegra CSV mount lists (the NVIDIA plugin picks
+    // them on Tegra hosts, or always with its discovery-mode = "csv"), as nvidia-container-runtime's
+    // csv mode does.
+    case "csv":
     case "jit": {
       const r = requireResolved(resolveContainerEdits(input, opts.vendors, {
         hookPath: opts.hookPath, logger: opts.logger, annotationPrefixes: opts.annotationPrefixes, cdi: opts.cdi,
@@ -113,14 +138,18 @@ export function prepareCreate(opts: PrepareOptions): PrepareResult {
       opts.logger.info("injecting CDI devices", { mode, devices: names });
       break;
     }
-    case "csv":
-      throw new ActkError("csv mode (Tegra) is not supported by actk-runtime yet", {
-        place: "runtime.mode", exitCode: ExitCode.host, unchanged: true, fix: "set runtime.mode to jit or cdi",
-      });
   }
-  const result = applyEdits(spec, edits, { mode });
+  // update-ldcache as the host's ldconfig itself, not a second JS process (./ldcache-hook.ts).
+  const root = (spec as { root?: { path?: unknown } }).root?.path;
+  const ldcache = mode === "legacy" || opts.ldcacheHook === false ? undefined
+    : lowerLdcacheHooks(edits, { hookPath: opts.hookPath, rootfs: rootfsOf(opts.bundle, typeof root === "string" ? root : undefined), logger: opts.logger });
+  const result = applyEdits(spec, ldcache?.edits ?? edits, { mode });
   if (!result.changed) return { changed: false, mode, reason: "config.json was already edited by actk" };
   if (result.removedHooks.length) opts.logger.info("removed NVIDIA hooks", { hooks: result.removedHooks });
+  if (ldcache?.lowered) {
+    ldcache.commit();
+    opts.logger.debug("update-ldcache runs the host's ldconfig directly", { hooks: ldcache.lowered });
+  }
   writeFileAtomic(file, JSON.stringify(spec) + "\n");
   return { changed: true, mode };
 }

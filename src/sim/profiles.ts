@@ -49,6 +49,11 @@ export const simProfiles: readonly SimProfile[] = [
     ],
   },
   {
+    name: "jetson-orin",
+    summary: "Jetson AGX Orin (L4T R36.3): integrated GPU described by the BSP's CSV mount lists, no NVML",
+    vendors: [{ id: "nvidia", options: { tegra: true } }],
+  },
+  {
     name: "empty",
     summary: "A host with no accelerator and no accelerator driver",
     vendors: [],

@@ -10,7 +10,7 @@
 import path from "node:path";
 import type { HostRoot } from "../../host/host-root.js";
 import { parseProcDevices } from "../../host/proc-devices.js";
-import type { DeviceNode } from "../../edits/container-edits.js";
+import type { ContainerEdits, DeviceNode } from "../../edits/container-edits.js";
 import { isActkError } from "../../core/errors.js";
 import type { Discovery, VendorDevice } from "../vendor.js";
 import { cudaVersionForDriver } from "./cuda-version.js";
@@ -22,6 +22,7 @@ import type { LdCacheEntry } from "../../host/ldcache.js";
 import { parseCapabilityFile, parseDriverVersionFile, parseGpuInformation, parseMigMinors, type GpuInformation } from "./information.js";
 import { modelByName } from "./models.js";
 import { discoverNvidiaFeatures, type NvidiaFeatures } from "./features.js";
+import { discoverTegra, isTegra } from "./tegra.js";
 
 export const NVIDIA_VENDOR = "nvidia";
 export const NVIDIA_GPU_KIND = "nvidia.com/gpu";
@@ -39,6 +40,8 @@ export interface NvidiaDiscovery extends Discovery {
   majors: Record<string, number>;
   /** Driver files by capability; absent when the driver version is unknown. */
   driverFiles?: DriverFiles;
+  /** Tegra: the CSV lists' mounts (source "csv"), used instead of driverFiles. */
+  csvEdits?: ContainerEdits;
   /** Nodes and files for IMEX channels, gated feature modes and MIG management (features.ts). */
   features?: NvidiaFeatures;
 }
@@ -75,11 +78,18 @@ export function deviceNode(host: HostRoot, p: string, fallback: { major: number;
   return node;
 }
 
-export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = defaultDriverSearchOptions): NvidiaDiscovery {
+/** "auto": CSV lists on a Tegra board without discrete GPUs, procfs otherwise; or one forced. */
+export type NvidiaDiscoveryMode = "auto" | "procfs" | "csv";
+
+export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = defaultDriverSearchOptions, mode: NvidiaDiscoveryMode = "auto"): NvidiaDiscovery {
   const notes: string[] = [];
   const out: NvidiaDiscovery = {
     vendor: NVIDIA_VENDOR, source: "procfs", devices: [], controlNodes: [], notes, hostRoot: host.root, majors: {},
   };
+  if (mode === "csv" || (mode === "auto" && isTegra(host) && host.readdir("/proc/driver/nvidia/gpus").length === 0)) {
+    discoverTegra(host, out);
+    return out;
+  }
   const devicesText = host.readTextIfExists("/proc/devices");
   if (devicesText !== undefined) {
     try {

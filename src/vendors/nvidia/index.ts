@@ -10,8 +10,10 @@ import type { DeviceRequest, RequestInput, RequestParseResult } from "../../requ
 import type { SimTree } from "../../sim/tree.js";
 import type { CdiNamingOptions, CommonEditsRequest, Discovery, EditsOptions, Vendor, VendorDevice } from "../vendor.js";
 import type { ContainerEdits } from "../../edits/container-edits.js";
-import { discoverNvidia, isNvidiaDiscovery, NVIDIA_VENDOR } from "./discover.js";
-import { nvidiaCommonEdits, nvidiaDeviceEdits } from "./edits.js";
+import { ActkError, ExitCode } from "../../core/errors.js";
+import { discoverNvidia, isNvidiaDiscovery, NVIDIA_VENDOR, type NvidiaDiscoveryMode } from "./discover.js";
+import { HOOK_ENV, nvidiaCommonEdits, nvidiaDeviceEdits } from "./edits.js";
+import { tegraCommonEdits } from "./tegra.js";
 import { defaultDriverSearchOptions, locateDriverFiles, type DriverSearchOptions } from "./libraries.js";
 import { defaultNvidiaRequestOptions, parseNvidiaRequests, type NvidiaRequestOptions } from "./request.js";
 import { checkNvidiaRequirements } from "./requirements.js";
@@ -26,9 +28,37 @@ export const nvidiaRequestMarkers: readonly string[] = [
   "NVIDIA_GDS", "NVIDIA_MOFED", "NVIDIA_NVSWITCH", "NVIDIA_GDRCOPY", "/var/run/nvidia-container-devices",
 ];
 
-export interface NvidiaPluginConfig extends NvidiaRequestOptions, DriverSearchOptions {}
+export interface NvidiaPluginConfig extends NvidiaRequestOptions, DriverSearchOptions {
+  /** Where devices and driver files come from: auto (CSV lists on Tegra, else procfs), procfs, csv. */
+  discoveryMode: NvidiaDiscoveryMode;
+}
 
-export const defaultNvidiaPluginConfig: NvidiaPluginConfig = { ...defaultNvidiaRequestOptions, ...defaultDriverSearchOptions };
+export const defaultNvidiaPluginConfig: NvidiaPluginConfig = { ...defaultNvidiaRequestOptions, ...defaultDriverSearchOptions, discoveryMode: "auto" };
+
+const discoveryModes: readonly NvidiaDiscoveryMode[] = ["auto", "procfs", "csv"];
+
+/**
+ * Values the config schema cannot check by type alone. A bad value fails this
+ * plugin's init (`actk plugins` shows the error) and leaves the others working.
+ */
+export function checkNvidiaPluginConfig(c: NvidiaPluginConfig): void {
+  if (!discoveryModes.includes(c.discoveryMode)) {
+    throw new ActkError(`discovery-mode "${c.discoveryMode}" is not one of ${discoveryModes.join(", ")}`, {
+      place: "plugins.\"actk.vendor.v1\".nvidia", exitCode: ExitCode.badInput, fix: "set discovery-mode = \"auto\" (or procfs, csv)",
+    });
+  }
+  for (const key of ["librarySearchPaths", "binarySearchPaths", "firmwareSearchPaths"] as const) {
+    const bad = (c as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(bad)) {
+      const rel = bad.find((p) => typeof p !== "string" || !p.startsWith("/"));
+      if (rel !== undefined) {
+        throw new ActkError(`${key} entry ${JSON.stringify(rel)} is not an absolute path`, {
+          place: "plugins.\"actk.vendor.v1\".nvidia", exitCode: ExitCode.badInput, fix: "write host paths starting with /",
+        });
+      }
+    }
+  }
+}
 
 /** Known keys of the plugin section, taken over the defaults (others belong to other layers and are ignored here). */
 export function nvidiaPluginConfig(section: unknown): NvidiaPluginConfig {
@@ -57,7 +87,7 @@ export class NvidiaVendor implements Vendor {
   }
 
   discover(): Discovery {
-    return discoverNvidia(this.host, this.config);
+    return discoverNvidia(this.host, this.config, this.config.discoveryMode);
   }
 
   select(request: DeviceRequest, discovery: Discovery): VendorDevice[] {
@@ -84,6 +114,7 @@ export class NvidiaVendor implements Vendor {
     const d = isNvidiaDiscovery(discovery)
       ? discovery
       : { ...discovery, hostRoot: this.host.root, majors: {} };
+    if (d.csvEdits) return tegraCommonEdits(d.csvEdits, opts.hookPath, HOOK_ENV);
     const files = d.driverFiles ?? (d.driverVersion ? locateDriverFiles(this.host, d.driverVersion, this.config) : undefined);
     const wantsExtras = request.options.length > 0 || (request.migConfigDevices?.length ?? 0) > 0 || (request.migMonitorDevices?.length ?? 0) > 0;
     const features = d.features ?? (wantsExtras ? discoverNvidia(this.host, this.config).features : undefined);
@@ -114,6 +145,8 @@ export const nvidiaPlugin: PluginRegistration<Vendor> = {
   requires: [PluginType.host],
   config: { ...defaultNvidiaPluginConfig },
   init(ctx) {
-    return new NvidiaVendor(ctx.get<HostRoot>(PluginType.host), nvidiaPluginConfig(ctx.config));
+    const config = nvidiaPluginConfig(ctx.config);
+    checkNvidiaPluginConfig(config);
+    return new NvidiaVendor(ctx.get<HostRoot>(PluginType.host), config);
   },
 };

@@ -11,6 +11,7 @@ import path from "node:path";
 import { ActkError, ExitCode } from "../../core/errors.js";
 import { buildSharedObject } from "../../sim/elf.js";
 import { SimTree } from "../../sim/tree.js";
+import { simulateTegra } from "./tegra.js";
 import { driverBinaries, driverConfigFiles, driverLibraries, sonameOf } from "./libraries.js";
 import { modelByKey, nvidiaModels, type NvidiaModel } from "./models.js";
 
@@ -136,6 +137,10 @@ function capFile(minor: number, mode: number): string {
 }
 
 export function simulateNvidia(tree: SimTree, raw: Record<string, unknown>): void {
+  if (raw.tegra === true) {
+    simulateTegra(tree);
+    return;
+  }
   const o = nvidiaSimOptions(raw);
   const v = o.driverVersion;
   const majors = simDynamicMajors;
