@@ -1,7 +1,7 @@
 /**
  * actk-hook prestart in real containers on simulated hosts: runc with the hook
  * in the bundle (Ascend and NVIDIA requests, the env-var acceptance rule, a
- * failing request) and Podman with a hand-written hook JSON in --hooks-dir.
+ * failing request) and Podman with the hook JSON `actk runtime configure` writes, in --hooks-dir.
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -130,7 +130,7 @@ test("a request for a device the host lacks fails create with one line naming th
   assert.match(line, /^actk-hook: resolve request: .*42.*run `actk doctor` for a full diagnosis$/);
 });
 
-test("Podman with --hooks-dir holding a hand-written actk-hook JSON injects an Ascend NPU", (t) => {
+test("Podman with --hooks-dir holding the hook JSON `actk runtime configure --config-mode oci-hook` wrote injects an Ascend NPU", (t) => {
   if (!needs(t, { root: true, programs: ["podman", "nsenter", "mount", "mknod"] })) return;
   const host = simHost(t, "ascend-910b");
   // Not tempDir(): podman's storage must be reset before the dir goes, or the reset recreates it.
@@ -141,18 +141,22 @@ test("Podman with --hooks-dir holding a hand-written actk-hook JSON injects an A
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const rootfs = buildBusyboxRootfs(path.join(dir, "rootfs"));
-  const hooksDir = path.join(dir, "hooks.d");
-  fs.mkdirSync(hooksDir);
   const log = path.join(dir, "hook.log");
   const config = path.join(dir, "config.toml");
   fs.writeFileSync(config, `[hook]\nlog-file = ${JSON.stringify(log)}\n`);
-  const hookJson: OciSpec = {
-    version: "1.0.0",
-    hook: { path: distBin("actk-hook"), args: ["actk-hook", "prestart"], env: [`ACTK_CONFIG_FILE=${config}`, `ACTK_HOST_ROOT=${host}`] },
-    when: { always: true },
-    stages: ["prestart"],
-  };
-  fs.writeFileSync(path.join(hooksDir, "50-actk.json"), JSON.stringify(hookJson, null, 2));
+  // The hook JSON is the one `actk runtime configure --config-mode oci-hook` writes (into a scratch
+  // root, so the real host's hooks.d and backups are untouched). Its hook path is a wrapper that
+  // points actk-hook at the simulated host, as an installed hook would be pointed at /.
+  const wrapper = path.join(dir, "actk-hook-sim");
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexport ACTK_CONFIG_FILE='${config}' ACTK_HOST_ROOT='${host}'\nexec '${distBin("actk-hook")}' "$@"\n`, { mode: 0o755 });
+  const scratch = path.join(dir, "scratch-root");
+  const hookFile = "/usr/share/containers/oci/hooks.d/oci-actk-hook.json";
+  const configure = spawnSync(distBin("actk"), ["--host-root", scratch, "runtime", "configure", "--runtime", "podman",
+    "--config-mode", "oci-hook", "--oci-hook-path", hookFile, "--hook-path", wrapper, "--no-verify"], { encoding: "utf8" });
+  assert.equal(configure.status, 0, configure.stderr);
+  const hooksDir = path.join(scratch, path.dirname(hookFile));
+  const written = JSON.parse(fs.readFileSync(path.join(scratch, hookFile), "utf8")) as OciSpec;
+  assert.deepEqual((written.hook as { env: string[] }).env.filter((e) => !e.startsWith("PATH=")), [], "the hook gets no environment but PATH");
   const r = spawnSync(program("podman"), [...storage, "--hooks-dir", hooksDir, "--runtime", runcWithoutRlimits(dir), "run", "--rm", "--network", "none",
     "--env", "ASCEND_VISIBLE_DEVICES=2", "--rootfs", rootfs, "/bin/sh", "-c", "ls /dev | grep -E '^davinci[0-9]'"], { encoding: "utf8", timeout: 180_000 });
   const hookLog = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";

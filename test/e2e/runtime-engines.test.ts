@@ -1,11 +1,12 @@
-// actk-runtime under real engines: containerd (ctr --runc-binary), dockerd (daemon.json runtimes)
+// actk-runtime under real engines: containerd (ctr --runc-binary), dockerd (daemon.json from `actk runtime configure`)
 // and podman (--runtime), each on a simulated dgx-h100 host, with private state everywhere.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import type { TestContext } from "node:test";
-import { needs, program, tempDir } from "./harness/requirements.js";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { distBin, needs, program, tempDir } from "./harness/requirements.js";
 import { buildBusyboxRootfs, findBusybox } from "./harness/rootfs.js";
 import { createSimHost } from "./harness/sim.js";
 import { actkRuntime } from "./harness/actk-runtime.js";
@@ -41,7 +42,16 @@ test("docker: --runtime=actk with NVIDIA_VISIBLE_DEVICES=0 sees the GPU; a bad c
   if (!needs(t, { root: true, programs: ["dockerd", "docker", "runc"] }) || !hasBusybox(t)) return;
   const dir = tempDir(t);
   const rt = actkRuntime(t, { hostRoot: createSimHost(t, "dgx-h100") });
-  const d = startDockerd(path.join(dir, "docker"), { daemonJson: { runtimes: { actk: { path: rt.runtime } } }, env: rt.env });
+  // daemon.json as `actk runtime configure --runtime docker` writes it (in a scratch root, so the
+  // host's /etc/docker and /var/lib/actk stay untouched).
+  const scratch = path.join(dir, "scratch-root");
+  mkdirSync(path.join(scratch, "etc/docker"), { recursive: true });
+  writeFileSync(path.join(scratch, "etc/docker/daemon.json"), '{\n  "log-level": "warn"\n}\n');
+  const configure = spawnSync(distBin("actk"), ["--host-root", scratch, "runtime", "configure", "--runtime", "docker", "--runtime-path", rt.runtime, "--no-verify"], { encoding: "utf8" });
+  assert.equal(configure.status, 0, configure.stderr);
+  const daemonJson = JSON.parse(readFileSync(path.join(scratch, "etc/docker/daemon.json"), "utf8")) as Record<string, unknown>;
+  assert.deepEqual(daemonJson.runtimes, { actk: { path: rt.runtime } });
+  const d = startDockerd(path.join(dir, "docker"), { daemonJson, env: rt.env });
   try {
   dockerImportRootfs(d, buildBusyboxRootfs(path.join(dir, "rootfs")), "actk-busybox:e2e");
   const ok = docker(d, ["run", "--rm", "--runtime=actk", "--network=none", "-e", "NVIDIA_VISIBLE_DEVICES=0", "actk-busybox:e2e", "/bin/sh", "-c", "ls /dev"]);
