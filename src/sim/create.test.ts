@@ -15,9 +15,9 @@ function tempDir(t: { after(fn: () => void): void }): string {
   return d;
 }
 
-test("the profile table has the five profiles, each naming its vendors", () => {
+test("the profile table has every profile, each naming its vendors", () => {
   assert.deepEqual(simProfiles.map((p) => [p.name, p.vendors.map((v) => v.id)]), [
-    ["dgx-h100", ["nvidia"]], ["ascend-910b", ["ascend"]], ["amd-mi300", ["amd"]], ["mixed", ["nvidia", "ascend"]], ["empty", []],
+    ["dgx-h100", ["nvidia"]], ["ascend-910b", ["ascend"]], ["amd-mi300", ["amd"]], ["mixed", ["nvidia", "ascend"]], ["jetson-orin", ["nvidia"]], ["empty", []],
   ]);
 });
 

@@ -54,7 +54,7 @@ test("sim profiles --json lists every profile", () => {
   const r = actk(["sim", "profiles", "--json"]);
   assert.equal(r.status, 0, r.stderr);
   const names = (JSON.parse(r.stdout) as { profiles: { name: string }[] }).profiles.map((p) => p.name);
-  assert.deepEqual(names, ["dgx-h100", "ascend-910b", "amd-mi300", "mixed", "empty"]);
+  assert.deepEqual(names, ["dgx-h100", "ascend-910b", "amd-mi300", "mixed", "jetson-orin", "empty"]);
 });
 
 test("system create-device-nodes --control-devices recreates a missing nvidia-uvm with the major from /proc/devices", (t) => {
