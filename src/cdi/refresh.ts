@@ -21,7 +21,7 @@ import { annotationKeys, contentHash, defaultStrategies, generateSpecs, type Ann
 import { parseSpecText, specFilesIn } from "./load.js";
 import type { CdiSpec } from "./spec.js";
 import { editsWithPlaces } from "./spec.js";
-import { transformRoot } from "./transform.js";
+import { asHostSees } from "./host-view.js";
 import { formatForFile, serializeSpec } from "./write.js";
 
 /** The record of how a spec was generated, from its annotations or its YAML header comments. */
@@ -282,7 +282,7 @@ export function refreshSpecs(opts: RefreshOptions): RefreshOutcome[] {
     }
     const found = generated.find((g) => g.kind === spec.kind);
     // A spec written for the host itself (`actk install --host-root`) keeps reading as the host sees it.
-    const match = found && !record.hostRoot && !opts.host.isRealHost ? asHostSees(found, opts.host) : found;
+    const match = found && !record.hostRoot && !opts.host.isRealHost ? { ...found, ...asHostSees(found.spec, found.header, opts.host) } : found;
     if (!match) {
       outcomes.push({
         file, changed: false, reason: `the host has no ${spec.kind} devices any more; the spec was left as it is`,
@@ -303,21 +303,6 @@ export function refreshSpecs(opts: RefreshOptions): RefreshOutcome[] {
   return outcomes;
 }
 
-/** Host paths moved from the host root to "/", and the record's host-root and content hash made to match. */
-function asHostSees(g: GeneratedSpec, host: HostRoot): GeneratedSpec {
-  const moved = transformRoot(g.spec, host.root, "/");
-  const hash = contentHash(moved);
-  if (moved.annotations) {
-    const a = { ...moved.annotations };
-    delete a[annotationKeys.hostRoot];
-    if (a[annotationKeys.contentHash] !== undefined) a[annotationKeys.contentHash] = hash;
-    moved.annotations = a;
-  }
-  const header = g.header
-    .filter((h) => !h.startsWith(`${annotationKeys.hostRoot}:`))
-    .map((h) => (h.startsWith(`${annotationKeys.contentHash}:`) ? `${annotationKeys.contentHash}: ${hash}` : h));
-  return { ...g, spec: moved, header };
-}
 
 function regenerate(command: string, file: string, opts: RefreshOptions): GeneratedSpec[] {
   const r = parseRecordedCommand(command, file);

@@ -9,12 +9,22 @@ import * as fs from "node:fs";
 import path from "node:path";
 import type { HostRoot } from "./host-root.js";
 import { inspectDeviceNode } from "./device-node.js";
+import type { Discovery } from "../vendors/vendor.js";
 
 export interface CharNodeRef {
   /** Device node path as the host sees it, "/dev/nvidia0". */
   path: string;
   major: number;
   minor: number;
+}
+
+/** Every character node a vendor's discovery knows: control nodes, device nodes, expected-but-missing nodes. */
+export function discoveryCharNodes(d: Discovery): CharNodeRef[] {
+  const out: CharNodeRef[] = [];
+  for (const n of [...d.controlNodes, ...d.devices.flatMap((x) => x.deviceNodes), ...(d.missingNodes ?? [])]) {
+    if (n.major !== undefined && n.minor !== undefined && (n.type ?? "c") === "c") out.push({ path: n.path, major: n.major, minor: n.minor });
+  }
+  return out;
 }
 
 export type LinkAction = "create" | "replace" | "keep";

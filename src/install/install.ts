@@ -17,9 +17,8 @@ import { loadConfig, loadConfigText, NVIDIA_CONFIG_PATH, SYSTEM_CONFIG_PATH } fr
 import { allKeys, renderConfigFile, renderDefaultConfig, type PluginDefaults } from "../config/schema.js";
 import { parseSetOptions } from "../config/set-option.js";
 import { setTomlValue } from "../config/toml-edit.js";
-import { annotationKeys, contentHash, defaultStrategies, generateSpecs } from "../cdi/generate.js";
-import type { CdiSpec } from "../cdi/spec.js";
-import { transformRoot } from "../cdi/transform.js";
+import { defaultStrategies, generateSpecs } from "../cdi/generate.js";
+import { asHostSees } from "../cdi/host-view.js";
 import { serializeSpec } from "../cdi/write.js";
 import type { Vendor } from "../vendors/vendor.js";
 import { installFile, installSymlink, recordNewDirs, type Change } from "./files.js";
@@ -139,26 +138,6 @@ function newConfigText(host: HostRoot, pluginDefaults: PluginDefaults, hookPath:
 /** The canonical command that repeats the generation on the host itself (recorded in the spec). */
 const generateCommand = `actk cdi generate --vendor all --cdi-version minimum --annotations auto --output ${cdiDir}`;
 
-/**
- * A spec generated under --host-root, made to read as the host sees it: host
- * paths moved from the root to /, and the generation record naming the host's
- * own command (so `actk cdi refresh` on the node repeats it).
- */
-function asHostSees(spec: CdiSpec, header: string[], host: HostRoot): { spec: CdiSpec; header: string[] } {
-  if (host.isRealHost) return { spec, header };
-  const moved = transformRoot(spec, host.root, "/");
-  const hash = contentHash(moved);
-  if (moved.annotations) {
-    const a = { ...moved.annotations };
-    delete a[annotationKeys.hostRoot];
-    if (a[annotationKeys.contentHash] !== undefined) a[annotationKeys.contentHash] = hash;
-    moved.annotations = a;
-  }
-  const fixed = header
-    .filter((h) => !h.startsWith(`${annotationKeys.hostRoot}:`))
-    .map((h) => (h.startsWith(`${annotationKeys.contentHash}:`) ? `${annotationKeys.contentHash}: ${hash}` : h));
-  return { spec: moved, header: fixed };
-}
 
 /** Refuses (before the first write) when a directory actk writes to, or its nearest existing parent, is not writable. */
 function checkWritable(host: HostRoot, dirs: string[]): void {
@@ -233,6 +212,9 @@ export function runInstall(o: InstallOptions): InstallResult {
     const changes: Change[] = [];
     for (const f of sources) changes.push(installFile(host, path.posix.join(layout.libDir, f.rel), fs.readFileSync(f.abs), f.mode, records, dryRun));
     if (o.withNode) changes.push(installFile(host, layout.nodePath, fs.readFileSync(o.nodeBinary), 0o755, records, dryRun));
+    // actk-runtime's launcher runs its JS part on a bun beside it when there is one (docs/runtime.md).
+    const bun = path.join(o.distDir, "..", "node_modules", "@oven", "bun-linux-x64", "bin", "bun");
+    if (o.withNode && fs.existsSync(bun)) changes.push(installFile(host, path.posix.join(layout.libDir, "lib", "bun"), fs.readFileSync(bun), 0o755, records, dryRun));
     for (const p of programs) {
       const entry = path.posix.join(layout.binDir, p);
       changes.push(o.withNode

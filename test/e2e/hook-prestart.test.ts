@@ -12,28 +12,10 @@ import path from "node:path";
 import { createBundle, readSpec, type OciSpec } from "./harness/bundle.js";
 import { buildBusyboxRootfs } from "./harness/rootfs.js";
 import { distBin, needs, program, tempDir } from "./harness/requirements.js";
+import { podmanRunLimits } from "./harness/podman.js";
 import { runLifecycle, type LifecycleResult } from "./harness/runc.js";
 import { createSimHost } from "./harness/sim.js";
 
-/**
- * runc with the bundle's rlimits removed: in this sandbox runc cannot prlimit() the container's
- * init and podman always writes RLIMIT_NOFILE/NPROC (same workaround as podman-cdi.test.ts).
- * The hooks podman adds from --hooks-dir are untouched.
- */
-function runcWithoutRlimits(dir: string): string {
-  const wrapper = path.join(dir, "runc-no-rlimits");
-  fs.writeFileSync(wrapper, `#!/bin/sh
-b=""; prev=""
-for a in "$@"; do
-  case "$prev" in --bundle|-b) b="$a";; esac
-  case "$a" in --bundle=*) b="\${a#--bundle=}";; esac
-  prev="$a"
-done
-if [ -n "$b" ] && [ -f "$b/config.json" ]; then sed -i 's/,"rlimits":\\[[^]]*\\]//' "$b/config.json"; fi
-exec ${program("runc")} "$@"
-`, { mode: 0o755 });
-  return wrapper;
-}
 
 /** The sim writes the persistenced socket as a 0666 regular file; a real one is a socket, which the hook accepts. */
 function simHost(t: TestContext, profile: string): string {
@@ -157,7 +139,7 @@ test("Podman with --hooks-dir holding the hook JSON `actk runtime configure --co
   const hooksDir = path.join(scratch, path.dirname(hookFile));
   const written = JSON.parse(fs.readFileSync(path.join(scratch, hookFile), "utf8")) as OciSpec;
   assert.deepEqual((written.hook as { env: string[] }).env.filter((e) => !e.startsWith("PATH=")), [], "the hook gets no environment but PATH");
-  const r = spawnSync(program("podman"), [...storage, "--hooks-dir", hooksDir, "--runtime", runcWithoutRlimits(dir), "run", "--rm", "--network", "none",
+  const r = spawnSync(program("podman"), [...storage, "--hooks-dir", hooksDir, "--runtime", program("runc"), "run", "--rm", ...podmanRunLimits, "--network", "none",
     "--env", "ASCEND_VISIBLE_DEVICES=2", "--rootfs", rootfs, "/bin/sh", "-c", "ls /dev | grep -E '^davinci[0-9]'"], { encoding: "utf8", timeout: 180_000 });
   const hookLog = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
   assert.equal(r.status, 0, r.stderr + hookLog);

@@ -4,9 +4,10 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { distBin, needs, program, tempDir } from "./harness/requirements.js";
+import { podmanRunLimits } from "./harness/podman.js";
 import { buildBusyboxRootfs, findBusybox } from "./harness/rootfs.js";
 import { createSimHost } from "./harness/sim.js";
 
@@ -16,26 +17,6 @@ const prerequisites = (t: TestContext): boolean => {
   return true;
 };
 
-/**
- * runc wrapped so that the OCI config has no rlimits: in this sandbox runc cannot prlimit() the
- * container's init (EPERM even for unchanged values), and podman always writes RLIMIT_NOFILE/NPROC.
- * Nothing else changes: the CDI edits are made by podman before the runtime is called.
- */
-function runcWithoutRlimits(dir: string): string {
-  const wrapper = path.join(dir, "runc-no-rlimits");
-  writeFileSync(wrapper, `#!/bin/sh
-b=""; prev=""
-for a in "$@"; do
-  case "$prev" in --bundle|-b) b="$a";; esac
-  case "$a" in --bundle=*) b="\${a#--bundle=}";; esac
-  prev="$a"
-done
-if [ -n "$b" ] && [ -f "$b/config.json" ]; then sed -i 's/,"rlimits":\\[[^]]*\\]//' "$b/config.json"; fi
-exec ${program("runc")} "$@"
-`);
-  chmodSync(wrapper, 0o755);
-  return wrapper;
-}
 
 interface Case {
   profile: string;
@@ -77,7 +58,7 @@ for (const c of cases) {
     assert.doesNotMatch(text, /^annotations:/m);
 
     const run = spawnSync(program("podman"), [
-      "run", "--rm", "--runtime", runcWithoutRlimits(dir), "--network", "none", "--device", c.device,
+      "--runtime", program("runc"), "run", "--rm", ...podmanRunLimits, "--network", "none", "--device", c.device,
       "--rootfs", rootfs, "/bin/sh", "-c", c.script,
     ], { encoding: "utf8", timeout: 120_000 });
     assert.equal(run.status, 0, `podman failed: ${run.stderr}\n${run.stdout}`);
@@ -101,7 +82,7 @@ test("podman refuses a spec whose cdiVersion is newer than its CDI library accep
   const gen = spawnSync(distBin("actk"), ["--host-root", host, "cdi", "generate", "--vendor", "nvidia", "--vendor-kind", "actk-e2e.example", "--annotations", "always", "--output", specFile], { encoding: "utf8" });
   assert.equal(gen.status, 0, gen.stderr);
   assert.match(readFileSync(specFile, "utf8"), /^cdiVersion: "?0\.6\.0"?$/m);
-  const run = spawnSync(program("podman"), ["run", "--rm", "--runtime", runcWithoutRlimits(dir), "--network", "none", "--device", "actk-e2e.example/gpu=0", "--rootfs", rootfs, "/bin/true"], { encoding: "utf8", timeout: 120_000 });
+  const run = spawnSync(program("podman"), ["--runtime", program("runc"), "run", "--rm", ...podmanRunLimits, "--network", "none", "--device", "actk-e2e.example/gpu=0", "--rootfs", rootfs, "/bin/true"], { encoding: "utf8", timeout: 120_000 });
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, /unresolvable CDI devices actk-e2e\.example\/gpu=0/, run.stderr);
 });

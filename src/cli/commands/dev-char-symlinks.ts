@@ -1,6 +1,6 @@
 import type { Command } from "../command.js";
 import { formatTable } from "../output.js";
-import { applyDevCharLinks, planDevCharLinks, type CharNodeRef } from "../../host/dev-char-links.js";
+import { applyDevCharLinks, discoveryCharNodes, planDevCharLinks, type CharNodeRef } from "../../host/dev-char-links.js";
 
 /** `actk system create-dev-char-symlinks`: wired into the `system` command group. */
 export const createDevCharSymlinksCommand: Command = {
@@ -20,13 +20,7 @@ export const createDevCharSymlinksCommand: Command = {
   },
   examples: ["actk system create-dev-char-symlinks --create-all", "actk system create-dev-char-symlinks --dry-run --json"],
   run({ values, ctx, out }) {
-    const nodes: CharNodeRef[] = [];
-    for (const v of ctx.vendors(values.vendor as string)) {
-      const d = v.discover();
-      for (const n of [...d.controlNodes, ...d.devices.flatMap((x) => x.deviceNodes)]) {
-        if (n.major !== undefined && n.minor !== undefined && (n.type ?? "c") === "c") nodes.push({ path: n.path, major: n.major, minor: n.minor });
-      }
-    }
+    const nodes: CharNodeRef[] = ctx.vendors(values.vendor as string).flatMap((v) => discoveryCharNodes(v.discover()));
     const plan = planDevCharLinks(ctx.host, nodes, { createAll: Boolean(values["create-all"]), devCharPath: values["dev-char-path"] as string });
     const warnings = values["dry-run"] ? [] : applyDevCharLinks(ctx.host, plan);
     for (const w of warnings) out.warn(w);

@@ -6,7 +6,7 @@
  * Containers whose devices are in the OCI spec (jit/cdi) are not exposed.
  */
 import type { HostRoot } from "../../host/host-root.js";
-import { planDevCharLinks, type CharNodeRef } from "../../host/dev-char-links.js";
+import { discoveryCharNodes, planDevCharLinks, type CharNodeRef } from "../../host/dev-char-links.js";
 import type { CheckResult, DoctorCheck, DoctorContext } from "../check.js";
 
 const hookDirs = ["/etc/containers/oci/hooks.d", "/usr/share/containers/oci/hooks.d"];
@@ -38,13 +38,7 @@ export const reloadTrapCheck: DoctorCheck = {
   id: "systemd.dev-char",
   description: "containers cannot lose device access on `systemctl daemon-reload`",
   run(ctx) {
-    const nodes: CharNodeRef[] = [];
-    for (const v of ctx.vendors) {
-      const d = ctx.discovery(v);
-      for (const n of [...d.controlNodes, ...d.devices.flatMap((x) => x.deviceNodes)]) {
-        if (n.major !== undefined && n.minor !== undefined && (n.type ?? "c") === "c") nodes.push({ path: n.path, major: n.major, minor: n.minor });
-      }
-    }
+    const nodes: CharNodeRef[] = ctx.vendors.flatMap((v) => discoveryCharNodes(ctx.discovery(v)));
     if (!nodes.length) return [];
     const id = "systemd.dev-char";
     const missing = planDevCharLinks(ctx.host, nodes, { createAll: true }).filter((l) => l.action !== "keep");
