@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs what the e2e tests drive: runc, podman, containerd (ctr), dockerd, busybox-static
-# (the container rootfs) and util-linux (unshare, mount). Debian packages only; needs root.
+# (the container rootfs) and util-linux (unshare, mount); gcc and libc6-dev build the fake
+# libnvidia-ml the NVML tests load (test/fixtures/fake-nvml). Debian packages only; needs root.
 # Idempotent: packages already installed are left alone and apt is not touched at all.
 set -eu
 
-packages="runc podman containerd docker.io busybox-static util-linux"
+packages="runc podman containerd docker.io busybox-static util-linux gcc libc6-dev"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-test-deps.sh: needs root (apt-get install). Fix: run it with sudo or as root." >&2

@@ -136,7 +136,10 @@ if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
 		-e AMD_VISIBLE_DEVICES -e ROCR_VISIBLE_DEVICES \
 		-e cdi.k8s.io/ \
 		"$actk_spec"; then
-		actk_self=$(readlink -f -- "$0" 2>/dev/null) || actk_self=$0
+		actk_self=$0
+		if [ -L "$0" ]; then
+			actk_self=$(readlink -f -- "$0" 2>/dev/null) || actk_self=$0
+		fi
 		actk_lib=${ACTK_RUNTIME_LIB:-${actk_self%/*}/../lib/actk-runtime.mjs}
 		# The JS engine (docs/runtime.md): ACTK_JS, else a bun shipped with the install, else the
 		# checkout's node_modules bun, else node (ACTK_NODE, PATH, /usr/local/bin, /usr/bin).
@@ -149,7 +152,8 @@ if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
 		esac
 		if [ -z "$actk_want" ]; then
 			for actk_c in "${actk_self%/*}/../lib/bun" "${actk_self%/*}/../bun" "${actk_self%/*}/../../node_modules/@oven/bun-linux-x64/bin/bun"; do
-				if [ -f "$actk_c" ] && [ -x "$actk_c" ]; then
+				# Only a bun owned by the user running this (root, for engines): never one another user could swap.
+				if [ -f "$actk_c" ] && [ -x "$actk_c" ] && [ -O "$actk_c" ]; then
 					actk_js=$actk_c
 					break
 				fi
@@ -166,9 +170,16 @@ if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
 			fi
 		fi
 		[ -n "$actk_js" ] || actk_fail "the container asks for a device but neither bun nor node (Node.js >= 20) was found. Fix: install Node.js, or set ACTK_JS to bun or node" 4
-		# Node edits config.json only; its stdout is never the engine's.
+		# Bun would read bunfig.toml (preload scripts) and .env files from the current directory,
+		# which the engine picks (the bundle): neither may steer a process that runs as root.
+		actk_jsflags=
+		case ${actk_js##*/} in
+		bun | bun-*) actk_jsflags="--config=/dev/null --no-env-file" ;;
+		esac
+		# The JS part edits config.json only; its stdout is never the engine's.
+		# shellcheck disable=SC2086 # actk_jsflags is a list of flags
 		ACTK_RUNTIME_STAGE=prepare ACTK_RUNTIME_SELF=$0 ACTK_LOW_LEVEL_RUNTIME=$actk_runtime \
-			"$actk_js" "$actk_lib" "$@" </dev/null >/dev/null || exit $?
+			"$actk_js" $actk_jsflags "$actk_lib" "$@" </dev/null >/dev/null || exit $?
 	fi
 fi
 

@@ -159,3 +159,51 @@ test("the launcher's pre-filter covers every vendor's request markers", (t) => {
     }
   }
 });
+
+test("launcher picks the JS engine: ACTK_JS, else the install's bun, else node (ACTK_NODE)", (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "actk-launcher-js-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // An installed layout: <lib>/bin/actk-runtime (a copy, so its own dir counts) and <lib>/lib/bun.
+  mkdirSync(path.join(dir, "inst", "bin"), { recursive: true });
+  mkdirSync(path.join(dir, "inst", "lib"));
+  const prog = path.join(dir, "inst", "bin", "actk-runtime");
+  writeFileSync(prog, readFileSync(launcher, "utf8"), { mode: 0o755 });
+  const fake = (name: string): string => {
+    const p = path.join(dir, name);
+    writeFileSync(p, `#!/bin/sh\necho "${path.basename(name)} $*" >> "${dir}/engine"\n`, { mode: 0o755 });
+    return p;
+  };
+  const runc = fake("runc");
+  const node = fake("node");
+  const other = fake("other-js");
+  const config = path.join(dir, "config.toml");
+  writeFileSync(config, `[runtime]\nruntimes = ["${runc}"]\n`);
+  const b = bundle(dir, "b", ["NVIDIA_VISIBLE_DEVICES=0"]);
+  const engine = (env: Record<string, string>, withBun: boolean): { status: number | null; engine: string; stderr: string } => {
+    rmSync(path.join(dir, "engine"), { force: true });
+    rmSync(path.join(dir, "inst", "lib", "bun"), { force: true });
+    if (withBun) writeFileSync(path.join(dir, "inst", "lib", "bun"), `#!/bin/sh\necho "bun $*" >> "${dir}/engine"\n`, { mode: 0o755 });
+    const r = spawnSync("sh", [prog, "create", "--bundle", b, "c1"], {
+      encoding: "utf8", env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: config, ACTK_RUNTIME_LIB: "/lib.mjs", ...env },
+    });
+    const file = path.join(dir, "engine");
+    // The first line is the JS part; the second the low-level runtime it then execs.
+    return { status: r.status, stderr: r.stderr, engine: existsSync(file) ? (readFileSync(file, "utf8").split("\n")[0] ?? "") : "" };
+  };
+  // Bun gets flags that stop it reading bunfig.toml and .env files from the engine's cwd.
+  const rest = `/lib.mjs create --bundle ${b} c1`;
+  const cases: { name: string; env: Record<string, string>; bun: boolean; want: string }[] = [
+    { name: "ACTK_JS (a path) wins over the install's bun", env: { ACTK_JS: other, ACTK_NODE: node }, bun: true, want: `other-js ${rest}` },
+    { name: "ACTK_JS=node means node, even with a bun installed", env: { ACTK_JS: "node", ACTK_NODE: node }, bun: true, want: `node ${rest}` },
+    { name: "the install's bun wins over ACTK_NODE", env: { ACTK_NODE: node }, bun: true, want: `bun --config=/dev/null --no-env-file ${rest}` },
+    { name: "without bun, ACTK_NODE", env: { ACTK_NODE: node }, bun: false, want: `node ${rest}` },
+  ];
+  for (const c of cases) {
+    const r = engine(c.env, c.bun);
+    assert.equal(r.status, 0, `${c.name}: ${r.stderr}`);
+    assert.equal(r.engine, c.want, c.name);
+  }
+  const missing = engine({ ACTK_JS: "no-such-js-engine" }, true);
+  assert.equal(missing.status, 4);
+  assert.match(missing.stderr, /^actk-runtime: ACTK_JS=no-such-js-engine was not found\. Fix: .*; run `actk doctor` for a full diagnosis\n$/);
+});

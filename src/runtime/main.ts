@@ -29,7 +29,7 @@ import type { Vendor } from "../vendors/vendor.js";
 import { parseRuntimeArgs, type RuntimeArgs } from "./args.js";
 import { findLowLevelRuntime } from "./low-level.js";
 import { checkMode, modeFromProgramName } from "./mode.js";
-import { prepareCreate, wantsCdi } from "./prepare.js";
+import { prepareCreate, type PrepareResult } from "./prepare.js";
 
 export interface RuntimeMainOptions {
   argv: string[];
@@ -128,20 +128,21 @@ export async function runtimeMain(opts: RuntimeMainOptions): Promise<number> {
       const hookEnv = [hookPathEnv];
       if (!host.isRealHost) hookEnv.push(`ACTK_HOST_ROOT=${host.root}`);
       if (env.ACTK_CONFIG_FILE) hookEnv.push(`ACTK_CONFIG_FILE=${env.ACTK_CONFIG_FILE}`);
-      const cdiLib = wantsCdi({ bundle: args.bundle, mode, vendors, annotationPrefixes: config.cdi.annotationPrefixes }) ? await import("./cdi-lib.js") : undefined;
-      const r = prepareCreate({
-        bundle: args.bundle, mode, host, vendors, hookPath: hookPathFor(config, opts.self),
+      const prepare = (cdiLib?: typeof import("./cdi-lib.js")): PrepareResult => prepareCreate({
+        bundle: args.bundle as string, mode, host, vendors, hookPath: hookPathFor(config, opts.self),
         hookEnv, logger, defaultKind: config.cdi.defaultKind, annotationPrefixes: config.cdi.annotationPrefixes,
         ldcacheHook: env.ACTK_RUNTIME_LDCACHE !== "actk-hook",
-        cdi: (names) => {
-          if (!cdiLib) throw new ActkError("internal error: CDI devices were asked for after the CDI library was skipped", { exitCode: ExitCode.internal });
-          const { loadSpecDirs, cdiDeviceEdits } = cdiLib;
+        // The CDI library (with the YAML parser) is a chunk of its own, loaded only when asked for.
+        deferCdi: true,
+        cdi: cdiLib && ((names) => {
           const specDirs = config.cdi.specDirs.map((d) => host.hostPath(d));
-          const loaded = loadSpecDirs(specDirs);
+          const loaded = cdiLib.loadSpecDirs(specDirs);
           for (const e of loaded.errors) logger.warn(`CDI spec skipped: ${e.format()}`);
-          return cdiDeviceEdits(names, loaded.specs, { specDirs });
-        },
+          return cdiLib.cdiDeviceEdits(names, loaded.specs, { specDirs });
+        }),
       });
+      let r = prepare();
+      if (r.needsCdi) r = prepare(await import("./cdi-lib.js"));
       logger.info(r.changed ? "edited config.json" : "config.json unchanged", { bundle: args.bundle, mode: r.mode, reason: r.reason, runtime, engine: engineName() });
     }
     if (prepareOnly) return ExitCode.ok;

@@ -112,3 +112,23 @@ test("cdi names: CDI requests as given, env ids under the vendor's default kind,
     { ...base, vendor: "acme", source: "cdi", devices: [], cdiDevices: ["acme.com/gpu=1", "acme.com/gpu=all"] },
   ], { acme: "acme.com/gpu" }), ["acme.com/gpu=0", "acme.com/gpu=1", "acme.com/gpu=all"]);
 });
+
+test("prepare with deferCdi asks for the CDI library only when CDI devices are named, changing nothing until it has it", (t) => {
+  const cases: { name: string; env: string[]; annotations?: Record<string, string>; mode: PrepareOptions["mode"]; needsCdi: boolean }[] = [
+    { name: "an env request in jit mode", env: ["ACME_VISIBLE_DEVICES=0"], mode: "jit", needsCdi: false },
+    { name: "no request in cdi mode", env: ["HOME=/root"], mode: "cdi", needsCdi: false },
+    { name: "an env request in cdi mode", env: ["ACME_VISIBLE_DEVICES=0"], mode: "cdi", needsCdi: true },
+    { name: "a CDI annotation in auto mode", env: [], annotations: { "cdi.k8s.io/x": "acme.com/gpu=1" }, mode: "auto", needsCdi: true },
+    { name: "an env request in legacy mode", env: ["ACME_VISIBLE_DEVICES=0"], mode: "legacy", needsCdi: false },
+  ];
+  for (const c of cases) {
+    const s = setup(t, c.env, c.annotations ? { annotations: c.annotations } : {});
+    const r = prepareCreate({ ...s.opts, mode: c.mode, deferCdi: true });
+    assert.equal(r.needsCdi === true, c.needsCdi, c.name);
+    if (c.needsCdi) {
+      assert.equal(readFileSync(s.file, "utf8"), s.text, c.name);
+      const again = prepareCreate({ ...s.opts, mode: c.mode, deferCdi: true, cdi: () => ({ deviceNodes: [{ path: "/dev/acme1", type: "c", major: 240, minor: 1 }] }) });
+      assert.equal(again.changed, true, c.name);
+    }
+  }
+});

@@ -40,6 +40,12 @@ export interface PrepareOptions {
   annotationPrefixes: readonly string[];
   /** Default CDI kind per vendor (config cdi.defaultKind), for env requests in cdi mode. */
   defaultKind: Readonly<Record<string, string>>;
+  /**
+   * true: when the container needs CDI specs (cdi mode, or a request naming CDI devices) and `cdi`
+   * is not given, return `needsCdi` without changing anything, so the caller can load the CDI
+   * library (a chunk of its own) and call again.
+   */
+  deferCdi?: boolean;
   /** false: keep `actk-hook update-ldcache` hooks as they are instead of running ldconfig directly. */
   ldcacheHook?: boolean;
 }
@@ -49,6 +55,8 @@ export interface PrepareResult {
   mode?: ResolvedMode;
   /** Why nothing was changed, for the log. */
   reason?: string;
+  /** Nothing was done: call again with `cdi` (only with `deferCdi`). */
+  needsCdi?: boolean;
 }
 
 export function readSpec(file: string): { spec: OciSpec; text: string } {
@@ -73,24 +81,6 @@ export function readSpec(file: string): { spec: OciSpec; text: string } {
   return { spec: spec as OciSpec, text };
 }
 
-/**
- * Whether create may need the CDI library: cdi mode, or a request that names CDI devices (the
- * only requests resolveContainerEdits and cdi mode look CDI specs up for). Errors are left to
- * prepareCreate, which reports them.
- */
-export function wantsCdi(opts: Pick<PrepareOptions, "bundle" | "mode" | "vendors" | "annotationPrefixes">): boolean {
-  if (opts.mode === "cdi") return true;
-  if (opts.mode === "legacy" || opts.mode === "csv") return false;
-  try {
-    const file = path.join(opts.bundle, "config.json");
-    const { spec } = readSpec(file);
-    const parsed = parseRequests(requestInputFromOciSpec(spec, file), opts.vendors, { annotationPrefixes: opts.annotationPrefixes });
-    return parsed.requests.some((r) => r.cdiDevices?.length);
-  } catch {
-    return true;
-  }
-}
-
 export function prepareCreate(opts: PrepareOptions): PrepareResult {
   const file = path.join(opts.bundle, "config.json");
   const { spec } = readSpec(file);
@@ -102,6 +92,9 @@ export function prepareCreate(opts: PrepareOptions): PrepareResult {
   const parsed = all.requests;
   const mode: ResolvedMode = opts.mode === "auto" ? resolveAutoMode(parsed, opts.host) : opts.mode;
   opts.logger.debug("runtime mode", { configured: opts.mode, mode, requests: parsed.length });
+  if (opts.deferCdi && !opts.cdi && ((mode === "cdi" && parsed.length > 0) || (mode === "jit" && parsed.some((r) => r.cdiDevices?.length)))) {
+    return { changed: false, mode, needsCdi: true, reason: "the CDI library is needed" };
+  }
 
   let edits: ContainerEdits;
   switch (mode) {
