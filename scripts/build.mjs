@@ -105,7 +105,10 @@ await Promise.all(
       target: "node20",
       sourcemap: false,
       legalComments: "none",
-      define: { ACTK_VERSION: JSON.stringify(pkg.version) },
+      // ACTK_HOT_PATH: the per-container programs load NVML only for requests that need it (src/vendors/nvidia/nvml.ts).
+      define: { ACTK_VERSION: JSON.stringify(pkg.version), ACTK_HOT_PATH: String(Boolean(e.hot)) },
+      // koffi (NVML's FFI) is a native addon, required at run time only when NVML is used.
+      external: ["koffi"],
       // `// @bun` tells Bun the file is plain JS already, so it skips its transpiler (≈60 ms for a
       // 900 kB bundle); Node reads it as a comment.
       banner: {

@@ -1,6 +1,6 @@
 /**
  * NVIDIA discovery from procfs, sysfs and /dev, all through the HostRoot
- * (no NVML: `actk info` reports "source: procfs"). GPUs come from
+ * (`actk info` reports "source: procfs"; nvml.ts adds NVML's facts on top). GPUs come from
  * /proc/driver/nvidia/gpus/<bus>/information, ordered by PCI bus id like
  * NVML's indices; majors from /proc/devices; MIG instances from
  * /proc/driver/nvidia/capabilities/gpu<minor>/mig/gi<G>/ci<C>/access; the

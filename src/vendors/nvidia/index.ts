@@ -20,6 +20,7 @@ import { checkNvidiaRequirements } from "./requirements.js";
 import { selectNvidiaDevices } from "./select.js";
 import { simulateNvidia } from "./simulate.js";
 import { cudaVersionForDriver } from "./cuda-version.js";
+import { checkNvmlOptions, defaultNvmlOptions, NvmlOnDemand, nvmlOnDemandOnly, withNvml, type NvmlOptions } from "./nvml.js";
 
 /** Env vars (and the volume-mount device list path) that mean a container may be asking for NVIDIA devices. */
 export const nvidiaRequestMarkers: readonly string[] = [
@@ -28,12 +29,14 @@ export const nvidiaRequestMarkers: readonly string[] = [
   "NVIDIA_GDS", "NVIDIA_MOFED", "NVIDIA_NVSWITCH", "NVIDIA_GDRCOPY", "/var/run/nvidia-container-devices",
 ];
 
-export interface NvidiaPluginConfig extends NvidiaRequestOptions, DriverSearchOptions {
+export interface NvidiaPluginConfig extends NvidiaRequestOptions, DriverSearchOptions, NvmlOptions {
   /** Where devices and driver files come from: auto (CSV lists on Tegra, else procfs), procfs, csv. */
   discoveryMode: NvidiaDiscoveryMode;
 }
 
-export const defaultNvidiaPluginConfig: NvidiaPluginConfig = { ...defaultNvidiaRequestOptions, ...defaultDriverSearchOptions, discoveryMode: "auto" };
+export const defaultNvidiaPluginConfig: NvidiaPluginConfig = {
+  ...defaultNvidiaRequestOptions, ...defaultDriverSearchOptions, discoveryMode: "auto", ...defaultNvmlOptions,
+};
 
 const discoveryModes: readonly NvidiaDiscoveryMode[] = ["auto", "procfs", "csv"];
 
@@ -42,6 +45,7 @@ const discoveryModes: readonly NvidiaDiscoveryMode[] = ["auto", "procfs", "csv"]
  * plugin's init (`actk plugins` shows the error) and leaves the others working.
  */
 export function checkNvidiaPluginConfig(c: NvidiaPluginConfig): void {
+  checkNvmlOptions(c);
   if (!discoveryModes.includes(c.discoveryMode)) {
     throw new ActkError(`discovery-mode "${c.discoveryMode}" is not one of ${discoveryModes.join(", ")}`, {
       place: "plugins.\"actk.vendor.v1\".nvidia", exitCode: ExitCode.badInput, fix: "set discovery-mode = \"auto\" (or procfs, csv)",
@@ -80,18 +84,29 @@ export class NvidiaVendor implements Vendor {
   readonly cdiVendor = "nvidia.com";
   readonly requestMarkers = nvidiaRequestMarkers;
 
-  constructor(private readonly host: HostRoot, private readonly config: NvidiaPluginConfig = defaultNvidiaPluginConfig) {}
+  private readonly nvml: NvmlOnDemand;
+  /** True in actk-runtime and actk-hook: NVML only for a request naming a MIG UUID (nvml.ts). */
+  private readonly nvmlOnDemandOnly: boolean;
+
+  constructor(
+    private readonly host: HostRoot, private readonly config: NvidiaPluginConfig = defaultNvidiaPluginConfig,
+    opts: { nvmlOnDemandOnly?: boolean } = {},
+  ) {
+    this.nvml = new NvmlOnDemand(host, config);
+    this.nvmlOnDemandOnly = opts.nvmlOnDemandOnly ?? nvmlOnDemandOnly;
+  }
 
   parseRequests(input: RequestInput): RequestParseResult {
     return parseNvidiaRequests(input, this.config);
   }
 
   discover(): Discovery {
-    return discoverNvidia(this.host, this.config, this.config.discoveryMode);
+    const d = discoverNvidia(this.host, this.config, this.config.discoveryMode);
+    return this.nvmlOnDemandOnly ? d : withNvml(this.host, d, this.config);
   }
 
   select(request: DeviceRequest, discovery: Discovery): VendorDevice[] {
-    return selectNvidiaDevices(request, discovery);
+    return selectNvidiaDevices(request, this.nvml.forDevices(request.devices, discovery));
   }
 
   checkRequirements(request: DeviceRequest, discovery: Discovery): void {

@@ -9,7 +9,9 @@ import { createSimHost } from "../../sim/create.js";
 import { buildSharedObject } from "../../sim/elf.js";
 import { findProfile } from "../../sim/profiles.js";
 import { buildFakeNvml, fakeNvmlConfig, simMigUuid, type BuiltFakeNvml } from "../../../test/fixtures/fake-nvml/fake-nvml.js";
+import type { DeviceRequest } from "../../request/types.js";
 import { discoverNvidia } from "./discover.js";
+import { defaultNvidiaPluginConfig, NvidiaVendor } from "./index.js";
 import {
   checkNvmlOptions, cudaVersionString, defaultNvmlOptions, missingSymbols, needsNvml, NvmlOnDemand, nvmlOnDemandOnly, procfsBusId,
   readNvmlSnapshot, requiredSymbols, withNvml,
@@ -201,4 +203,31 @@ test("on demand, NVML is loaded only for a request naming an unknown MIG UUID, a
   assert.equal(merged.devices.find((d) => d.uuid === wanted)?.index, "1:1");
   assert.equal(needsNvml([wanted], merged), false);
   assert.equal(nvmlOnDemandOnly, false, "tests run the sources, not a per-container bundle");
+});
+
+test("the NVIDIA vendor merges NVML in discover(), or only in select() for MIG UUIDs in the per-container programs", (t) => {
+  const lib = fake(t);
+  if (!lib) return;
+  const host = simHost(t);
+  const config = { ...defaultNvidiaPluginConfig, nvmlLibrary: lib.installInto(host.root, "/opt/fake-nvml") };
+  const request = (devices: string[]): DeviceRequest => ({
+    vendor: "nvidia", source: "env", devices, capabilities: ["utility"], requirements: [], migConfigDevices: null, migMonitorDevices: null, options: [],
+    explanation: [],
+  });
+
+  const cli = new NvidiaVendor(host, config, { nvmlOnDemandOnly: false });
+  const full = cli.discover();
+  assert.equal(full.source, "procfs+nvml");
+  const migUuid = full.devices.find((d) => d.index === "0:2")?.uuid ?? "";
+  assert.match(migUuid, /^MIG-/);
+
+  const hot = new NvidiaVendor(host, config, { nvmlOnDemandOnly: true });
+  const procfs = hot.discover();
+  assert.equal(procfs.source, "procfs", "discover() never loads NVML on the hot path");
+  assert.deepEqual(hot.select(request(["0", "1:1"]), procfs).map((d) => d.index), ["0", "1:1"]);
+  assert.deepEqual(hot.select(request([migUuid]), procfs).map((d) => [d.index, d.uuid]), [["0:2", migUuid]]);
+
+  const broken = new NvidiaVendor(host, { ...config, nvmlLibrary: "/opt/none/libnvidia-ml.so.1" }, { nvmlOnDemandOnly: true });
+  assert.throws(() => broken.select(request([migUuid]), broken.discover()),
+    (e) => isActkError(e) && /MIG UUIDs need NVML, .*\(NVML not used: .*cannot open it: ENOENT\)/.test(e.message));
 });

@@ -24,6 +24,8 @@ import { readHostLdCache } from "./libraries.js";
 import { mergeNvmlSnapshot, type MergeableDiscovery } from "./nvml-merge.js";
 
 export const NVML_SONAME = "libnvidia-ml.so.1";
+/** Start of the note a discovery gets when NVML could not be used. */
+export const NVML_NOT_USED = "NVML not used:";
 
 /** nvmlReturn_t values actk names in messages (nvml.h). */
 export const NvmlReturn = {
@@ -479,10 +481,11 @@ export function checkNvmlOptions(opts: NvmlOptions): void {
 export function withNvml<D extends MergeableDiscovery>(
   host: HostRoot, discovery: D, opts: NvmlOptions, read: (library: string) => NvmlResult = readNvmlSnapshot,
 ): D {
-  if (opts.nvml === "off" || !discovery.devices.some((d) => d.parent === undefined)) return discovery;
+  // NVML adds to procfs discovery only (Tegra's CSV discovery has no NVML), and only when there is a GPU to ask about.
+  if (opts.nvml === "off" || discovery.source !== "procfs" || !discovery.devices.some((d) => d.parent === undefined)) return discovery;
   const library = opts.nvmlLibrary ? host.resolve(opts.nvmlLibrary) : locateNvmlLibrary(host, readHostLdCache(host, []));
   const result = library ? read(library) : { ok: false as const, reason: `no ${NVML_SONAME} in ${host.hostPath("/etc/ld.so.cache")}` };
-  if (!result.ok) return { ...discovery, notes: [...discovery.notes, `NVML not used: ${result.reason}`] };
+  if (!result.ok) return { ...discovery, notes: [...discovery.notes, `${NVML_NOT_USED} ${result.reason}`] };
   return mergeNvmlSnapshot(discovery, result.snapshot);
 }
 
@@ -496,7 +499,7 @@ export const nvmlOnDemandOnly = typeof ACTK_HOT_PATH === "boolean" && ACTK_HOT_P
 
 /** True when a device list names a MIG UUID the discovery does not know and NVML has not been asked yet. */
 export function needsNvml(devices: readonly string[], discovery: Discovery): boolean {
-  if (discovery.source.includes("nvml")) return false;
+  if (discovery.source !== "procfs" || discovery.notes.some((n) => n.startsWith(NVML_NOT_USED))) return false;
   return devices.some((id) => {
     const t = id.trim().toLowerCase();
     return t.startsWith("mig-") && !discovery.devices.some((d) => d.uuid?.toLowerCase() === t);

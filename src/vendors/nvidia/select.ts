@@ -39,8 +39,9 @@ export function selectNvidiaDevices(request: DeviceRequest, discovery: Discovery
 function unknownDevice(id: string, discovery: Discovery): ActkError {
   const known = discovery.devices.map((d) => (d.uuid ? `${d.index} (${d.uuid})` : d.index));
   const form = /^(\d+|\d+:\d+|(GPU|MIG)-.+)$/i.test(id.trim()) ? "" : " (not an index, G:I MIG index or GPU-/MIG- UUID)";
+  const nvmlNote = discovery.notes.find((n) => n.startsWith("NVML not used:"));
   const hint = /^MIG-/i.test(id) && discovery.source === "procfs"
-    ? "; MIG UUIDs need NVML, which procfs discovery does not have: name MIG devices as GPU:INDEX"
+    ? `; MIG UUIDs need NVML, which procfs discovery does not have${nvmlNote ? ` (${nvmlNote})` : ""}: name MIG devices as GPU:INDEX`
     : "";
   return new ActkError(`unknown NVIDIA device ${JSON.stringify(id)}${form}${hint}`, {
     place: "NVIDIA_VISIBLE_DEVICES",
