@@ -2,7 +2,8 @@
  * create + start + delete of a busybox `true` container, N times, through bare
  * runc and through actk-runtime, interleaved within each case (so drift in
  * machine load hits both alike), for (a) a container with no request and (b) one GPU request
- * (NVIDIA_VISIBLE_DEVICES=0) on a simulated dgx-h100. Prints medians and the
+ * (NVIDIA_VISIBLE_DEVICES=0) on a simulated dgx-h100, (b) with the runtime helper
+ * (`actk runtime helper`, as `actk install` sets it up) and without it. Prints medians and the
  * ratio to bare runc measured in the same run. Needs root, runc, busybox-static
  * and a build (`npm run bench:runtime` builds first).
  *
@@ -10,8 +11,8 @@
  *
  * Usage: node --import tsx bench/runtime-lifecycle/run.ts [N=20] [--json]
  */
-import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createBundle } from "../../test/e2e/harness/bundle.js";
@@ -41,20 +42,42 @@ if (sim.status !== 0) {
 const logFile = path.join(dir, "actk-runtime.log");
 const configFile = path.join(dir, "config.toml");
 writeFileSync(configFile, `[runtime]\nruntimes = [${JSON.stringify(runc)}]\nlog-file = ${JSON.stringify(logFile)}\n`);
-const env = { ...process.env, ACTK_HOST_ROOT: hostRoot, ACTK_CONFIG_FILE: configFile };
+const baseEnv = { ...process.env, ACTK_HOST_ROOT: hostRoot, ACTK_CONFIG_FILE: configFile };
 
 const rootfs = buildBusyboxRootfs(path.join(dir, "rootfs"));
-interface Case { name: string; bundle: string; pristine: string }
-const cases: Case[] = [
-  { name: "no request", env: ["HOME=/root"] },
-  { name: "1 GPU (dgx-h100)", env: ["NVIDIA_VISIBLE_DEVICES=0"] },
-].map((c, i) => {
-  const bundle = path.join(dir, `bundle${i}`);
+
+// The runtime helper (docs/runtime.md "Runtime helper"), as `actk install` runs it, in a private directory.
+const helperDir = path.join(dir, "helper");
+const helperLog = openSync(path.join(dir, "helper.log"), "w");
+const helper = spawn(distBin("actk"), ["runtime", "helper", "--dir", helperDir], { stdio: ["ignore", helperLog, helperLog] });
+helper.unref(); // the bench ends when its work does; the exit handler stops the helper
+process.on("exit", () => helper.kill("SIGTERM"));
+for (let i = 0; i < 200 && !existsSync(path.join(helperDir, "pid")); i++) spawnSync("sleep", ["0.05"]);
+if (!existsSync(path.join(helperDir, "pid"))) {
+  process.stderr.write(`the runtime helper did not start: ${readFileSync(path.join(dir, "helper.log"), "utf8")}\n`);
+  process.exit(1);
+}
+
+/** A way to run the container: bare runc, or actk-runtime with or without the helper. */
+interface Variant { id: string; runtime: string; env: NodeJS.ProcessEnv }
+const runtimeVariants = {
+  runc: { id: "runc", runtime: runc, env: baseEnv },
+  helper: { id: "actk (helper)", runtime: distBin("actk-runtime"), env: { ...baseEnv, ACTK_RUNTIME_HELPER: helperDir } },
+  direct: { id: "actk (no helper)", runtime: distBin("actk-runtime"), env: { ...baseEnv, ACTK_RUNTIME_HELPER: "off" } },
+} satisfies Record<string, Variant>;
+
+interface Case { name: string; variant: Variant; target: number; bundle: string; pristine: string }
+// The no-request case never reaches the helper (the launcher's pre-filter execs runc first).
+const cases: Case[][] = [
+  { name: "no request", env: ["HOME=/root"], target: 1.05, variants: [runtimeVariants.helper] },
+  { name: "1 GPU (dgx-h100)", env: ["NVIDIA_VISIBLE_DEVICES=0"], target: 1.5, variants: [runtimeVariants.helper, runtimeVariants.direct] },
+].map((c, i) => [runtimeVariants.runc, ...c.variants].map((variant, j) => {
+  const bundle = path.join(dir, `bundle${i}-${j}`);
   createBundle(bundle, { args: ["/bin/true"], env: c.env, rootfs });
-  const pristine = path.join(dir, `config${i}.json`);
+  const pristine = path.join(dir, `config${i}-${j}.json`);
   copyFileSync(path.join(bundle, "config.json"), pristine);
-  return { name: c.name, bundle, pristine };
-});
+  return { name: c.name, variant, target: c.target, bundle, pristine };
+}));
 
 const stateRoot = path.join(dir, "state");
 mkdirSync(stateRoot);
@@ -63,15 +86,15 @@ const errFile = path.join(dir, "stderr");
 let seq = 0;
 
 /** One create+start+delete; milliseconds. */
-function lifecycle(runtime: string, c: Case): number {
+function lifecycle(c: Case): number {
   copyFileSync(c.pristine, path.join(c.bundle, "config.json")); // actk edits it; every run starts equal
   const id = `bench-${process.pid}-${seq++}`;
   // Never a pipe: the created container inherits create's stdio and would hold it open.
   const call = (a: string[]): void => {
     const err = openSync(errFile, "w");
-    const r = spawnSync(runtime, ["--root", stateRoot, ...a], { env, stdio: [devNull, devNull, err] });
+    const r = spawnSync(c.variant.runtime, ["--root", stateRoot, ...a], { env: c.variant.env, stdio: [devNull, devNull, err] });
     closeSync(err);
-    if (r.status !== 0) throw new Error(`${path.basename(runtime)} ${a[0]} failed: ${readFileSync(errFile, "utf8")}`);
+    if (r.status !== 0) throw new Error(`${c.variant.id} ${a[0]} failed: ${readFileSync(errFile, "utf8")}`);
   };
   const t0 = process.hrtime.bigint();
   call(["create", "--bundle", c.bundle, id]);
@@ -86,53 +109,54 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-const runtimes = { runc, actk: distBin("actk-runtime") };
-const samples = new Map<string, number[]>();
-// Warm-up (page cache, first Node start) is not measured.
-for (const c of cases) for (const r of Object.values(runtimes)) lifecycle(r, c);
-// Case by case: a GPU run leaves work behind (fsync, hook processes) that would slow whatever
+const samples = new Map<Case, number[]>();
+// Warm-up (page cache, first JS start, the helper's JIT) is not measured.
+for (const group of cases) for (const c of group) for (let i = 0; i < 3; i++) lifecycle(c);
+// Case by case: a GPU run leaves work behind (hook processes, dirty pages) that would slow whatever
 // follows it, so no-request runs never follow GPU runs.
-for (const c of cases) {
+for (const group of cases) {
   for (let i = 0; i < n; i++) {
-    // Alternate which runtime goes first, so neither always follows the other.
-    const order = i % 2 ? (["actk", "runc"] as const) : (["runc", "actk"] as const);
-    for (const which of order) {
-      const key = `${c.name}|${which}`;
-      const list = samples.get(key) ?? [];
-      list.push(lifecycle(runtimes[which], c));
-      samples.set(key, list);
+    // Rotate which variant goes first, so none always follows another.
+    for (let k = 0; k < group.length; k++) {
+      const c = group[(i + k) % group.length] as Case;
+      const list = samples.get(c) ?? [];
+      list.push(lifecycle(c));
+      samples.set(c, list);
     }
   }
 }
 closeSync(devNull);
 
-/** The JS engine the runtime's JS part ran on, from its log ("engine" of the last edit). */
-function engineUsed(): string {
-  let engine = "unknown (no edit logged)";
+/** The JS engine that edited a bundle, from the runtime log ("engine" of its last edit). */
+function engineUsed(bundle: string): string {
+  let engine = "none (no edit logged)";
   try {
     for (const line of readFileSync(logFile, "utf8").split("\n")) {
       if (!line.includes('"engine"')) continue;
-      const rec = JSON.parse(line) as { engine?: string };
-      if (rec.engine) engine = rec.engine;
+      const rec = JSON.parse(line) as { engine?: string; bundle?: string };
+      if (rec.engine && rec.bundle && path.resolve(rec.bundle) === bundle) engine = rec.engine;
     }
   } catch {
     // no log: the JS part never ran
   }
   return engine;
 }
-const engine = engineUsed();
 
-const targets: Record<string, number> = { "no request": 1.05, "1 GPU (dgx-h100)": 1.5 };
-const rows = cases.map((c) => {
-  const bare = median(samples.get(`${c.name}|runc`) ?? []);
-  const actk = median(samples.get(`${c.name}|actk`) ?? []);
-  return { case: c.name, n, engine, runcMs: Number(bare.toFixed(1)), actkMs: Number(actk.toFixed(1)), ratio: Number((actk / bare).toFixed(3)), target: targets[c.name] };
+const rows = cases.flatMap((group) => {
+  const bare = median(samples.get(group[0] as Case) ?? []);
+  return group.slice(1).map((c) => {
+    const actk = median(samples.get(c) ?? []);
+    return {
+      case: c.name, variant: c.variant.id, n, engine: engineUsed(c.bundle), runcMs: Number(bare.toFixed(1)), actkMs: Number(actk.toFixed(1)),
+      ratio: Number((actk / bare).toFixed(3)), target: c.target,
+    };
+  });
 });
 if (json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
 else {
-  process.stdout.write(`runtime lifecycle (create+start+delete of busybox true), N=${n}, medians; JS engine: ${engine}${process.env.ACTK_JS ? ` (ACTK_JS=${process.env.ACTK_JS})` : ""}\n`);
-  process.stdout.write(`${"case".padEnd(20)} ${"runc ms".padStart(9)} ${"actk ms".padStart(9)} ${"ratio".padStart(7)} ${"target".padStart(7)}\n`);
+  process.stdout.write(`runtime lifecycle (create+start+delete of busybox true), N=${n}, medians${process.env.ACTK_JS ? ` (ACTK_JS=${process.env.ACTK_JS})` : ""}\n`);
+  process.stdout.write(`${"case".padEnd(18)} ${"runtime".padEnd(17)} ${"runc ms".padStart(8)} ${"actk ms".padStart(8)} ${"ratio".padStart(6)} ${"target".padStart(6)}  JS part\n`);
   for (const r of rows) {
-    process.stdout.write(`${r.case.padEnd(20)} ${r.runcMs.toFixed(1).padStart(9)} ${r.actkMs.toFixed(1).padStart(9)} ${r.ratio.toFixed(3).padStart(7)} ${`≤${r.target}`.padStart(7)}\n`);
+    process.stdout.write(`${r.case.padEnd(18)} ${r.variant.padEnd(17)} ${r.runcMs.toFixed(1).padStart(8)} ${r.actkMs.toFixed(1).padStart(8)} ${r.ratio.toFixed(3).padStart(6)} ${`≤${r.target}`.padStart(6)}  ${r.engine}\n`);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Every file actk writes goes through here: a temp file in the same directory,
- * fsync, rename. An existing file keeps its mode and owner; a crash leaves
+ * fsync (unless the data is not meant to outlive a crash), rename. An existing file keeps its mode and owner; a crash leaves
  * either the old or the new bytes, never a mix.
  */
 import * as fs from "node:fs";
@@ -11,6 +11,12 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Create missing parent directories (mode 0o755). */
   mkdirs?: boolean;
+  /**
+   * false: skip the fsync. Only for state that dies with a crash anyway (a container bundle's
+   * config.json, files in a container's rootfs): rename keeps it whole, and the container start
+   * does not wait for the disk. Default true.
+   */
+  durable?: boolean;
 }
 
 export function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
@@ -31,7 +37,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: A
     fs.writeFileSync(fd, data);
     fs.fchmodSync(fd, mode);
     if (owner && typeof process.getuid === "function" && process.getuid() === 0) fs.fchownSync(fd, owner.uid, owner.gid);
-    fs.fsyncSync(fd);
+    if (opts.durable !== false) fs.fsyncSync(fd);
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });

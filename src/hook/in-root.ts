@@ -122,7 +122,8 @@ export function writeFileInRoot(view: string, p: string, data: string, mode: num
   else if (st && !st.isFile()) {
     throw new ActkError(`${what}: ${inRoot} exists in the container and is not a regular file`, { place: inRoot, exitCode: ExitCode.failed });
   }
-  writeFileAtomic(host, data, { mode });
+  // A container's files: not worth a disk flush on the start path (a crash ends the container too).
+  writeFileAtomic(host, data, { mode, durable: false });
   return { inRoot, host };
 }
 

@@ -30,7 +30,7 @@ export const cdiDir = "/etc/cdi";
 export const unitDir = "/etc/systemd/system";
 export const wantsDir = "/etc/systemd/system/multi-user.target.wants";
 /** Units `actk install` enables (the watch service is installed but left off). */
-export const enabledUnits = ["actk-cdi-refresh.service", "actk-cdi-refresh.path"];
+export const enabledUnits = ["actk-cdi-refresh.service", "actk-cdi-refresh.path", "actk-runtime-helper.service"];
 
 export type StepStatus = "changed" | "unchanged" | "skipped" | "would-change";
 

@@ -4,7 +4,8 @@
  * that re-runs it when the driver's files change (upgrade, module reload
  * creating /dev/nvidia-uvm, MIG reconfiguration recreating nvidia-caps).
  * /proc and /sys cannot be watched by path units; `actk cdi refresh --watch`
- * (the third unit, off by default) covers what they miss.
+ * (off by default) covers what they miss. And the runtime helper
+ * (`actk runtime helper`), which spares actk-runtime a JS start per device container.
  */
 export interface UnitFile {
   name: string;
@@ -45,6 +46,24 @@ PathChanged=/dev/kfd
 PathChanged=/lib/modules
 PathChanged=/etc/ld.so.cache
 Unit=actk-cdi-refresh.service
+
+[Install]
+WantedBy=multi-user.target
+`,
+    },
+    {
+      name: "actk-runtime-helper.service",
+      content: `# Installed by actk install; removed by actk uninstall.
+# actk-runtime works without it; with it, a container that asks for a device starts without a JS start.
+[Unit]
+Description=actk runtime helper: edits device containers' bundles for actk-runtime
+ConditionPathExists=${actk}
+
+[Service]
+Type=simple
+ExecStart=${actk} runtime helper
+Restart=always
+RestartSec=1
 
 [Install]
 WantedBy=multi-user.target

@@ -1,5 +1,6 @@
 #!/bin/sh
 # actk-runtime: an OCI runtime shim, runc-compatible on the command line.
+# (The runtime helper answers only programs whose second line starts as the one above.)
 #
 # Every command goes to the low-level runtime unchanged, by exec (same pid,
 # argv, stdio, extra fds, environment, signals, exit code). Only `create` of a
@@ -16,7 +17,9 @@
 # ACTK_HOST_ROOT, else NVIDIA's config.toml; only the first `runtimes = [...]`
 # line is read here), ACTK_JS (JS engine: bun or node, a path or a name), ACTK_NODE (node binary),
 # ACTK_RUNTIME_LIB (the Node part), ACTK_HOST_ROOT, ACTK_RUNTIME_LOG_FILE,
-# ACTK_RUNTIME_MODE (all passed on to Node by inheritance).
+# ACTK_RUNTIME_MODE (all passed on to Node by inheritance), ACTK_RUNTIME_HELPER (the runtime
+# helper's directory, default /run/actk/runtime-helper, or off), ACTK_RUNTIME_HELPER_TIMEOUT
+# (seconds to wait for its answer, default 5).
 
 actk_fail() {
 	printf 'actk-runtime: %s; run `actk doctor` for a full diagnosis\n' "$1" >&2
@@ -136,6 +139,43 @@ if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
 		-e AMD_VISIBLE_DEVICES -e ROCR_VISIBLE_DEVICES \
 		-e cdi.k8s.io/ \
 		"$actk_spec"; then
+		# The per-host runtime helper (src/runtime/helper.ts), when one runs: a line on its FIFO and
+		# a signal back instead of a JS engine's start. Only a FIFO owned by the user running this
+		# (root, for engines), with a live helper behind it; any doubt falls through to the JS part.
+		actk_hdir=${ACTK_RUNTIME_HELPER:-/run/actk/runtime-helper}
+		actk_answer=
+		if [ "$actk_hdir" != off ] && [ -p "$actk_hdir/requests" ] && [ -O "$actk_hdir/requests" ] &&
+			[ -f "$actk_hdir/pid" ] && read -r actk_hpid <"$actk_hdir/pid" && kill -0 "$actk_hpid" 2>/dev/null; then
+			actk_b=${actk_bundle:-.}
+			case $actk_b in /*) ;; *) actk_b=$PWD/$actk_b ;; esac
+			# Tab-separated, one line (src/runtime/helper-protocol.ts).
+			actk_req="actk-helper-1	$$	$actk_b	$0	$actk_runtime	${ACTK_CONFIG_FILE:-}	${ACTK_HOST_ROOT:-}	${XDG_CONFIG_HOME:-}	${ACTK_RUNTIME_MODE:-}	${ACTK_RUNTIME_ALIAS_MODE:-}	${ACTK_RUNTIME_LDCACHE:-}	${ACTK_RUNTIME_LOG_FILE:-}"
+			actk_nl='
+'
+			case $actk_req in
+			*"$actk_nl"*) actk_answer=unsendable ;;
+			*) [ ${#actk_req} -lt 4000 ] || actk_answer=unsendable ;;
+			esac
+			case ${actk_b}${0}${actk_runtime}${ACTK_CONFIG_FILE:-}${ACTK_HOST_ROOT:-}${XDG_CONFIG_HOME:-}${ACTK_RUNTIME_LOG_FILE:-} in
+			*"	"*) actk_answer=unsendable ;;
+			esac
+			if [ -z "$actk_answer" ]; then
+				trap 'actk_answer=ok' USR1
+				trap 'actk_answer=fallback' USR2
+				# Read-write: opening never blocks, even if the helper has just gone.
+				printf '%s\n' "$actk_req" 1<>"$actk_hdir/requests"
+				sleep "${ACTK_RUNTIME_HELPER_TIMEOUT:-5}" &
+				actk_sleep=$!
+				# A trapped signal ends `wait` at once (POSIX); the answer may also have come already.
+				[ -n "$actk_answer" ] || wait "$actk_sleep"
+				kill "$actk_sleep" 2>/dev/null
+				# exec resets caught signals: the low-level runtime starts with the engine's dispositions.
+				[ "$actk_answer" = ok ] && exec "$actk_runtime" "$@"
+				# Caught, not ignored (ignored ones would pass to runc and the container): a late answer is harmless.
+				trap : USR1 USR2
+				actk_answer=${actk_answer:-timeout}
+			fi
+		fi
 		actk_self=$0
 		if [ -L "$0" ]; then
 			actk_self=$(readlink -f -- "$0" 2>/dev/null) || actk_self=$0
@@ -178,7 +218,7 @@ if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
 		esac
 		# The JS part edits config.json only; its stdout is never the engine's.
 		# shellcheck disable=SC2086 # actk_jsflags is a list of flags
-		ACTK_RUNTIME_STAGE=prepare ACTK_RUNTIME_SELF=$0 ACTK_LOW_LEVEL_RUNTIME=$actk_runtime \
+		ACTK_RUNTIME_STAGE=prepare ACTK_RUNTIME_SELF=$0 ACTK_LOW_LEVEL_RUNTIME=$actk_runtime ACTK_RUNTIME_HELPER_STATE=$actk_answer \
 			"$actk_js" $actk_jsflags "$actk_lib" "$@" </dev/null >/dev/null || exit $?
 	fi
 fi

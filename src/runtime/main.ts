@@ -29,6 +29,8 @@ import type { Vendor } from "../vendors/vendor.js";
 import { parseRuntimeArgs, type RuntimeArgs } from "./args.js";
 import { findLowLevelRuntime } from "./low-level.js";
 import { checkMode, modeFromProgramName } from "./mode.js";
+import { defaultHelperDir } from "./helper-protocol.js";
+import type { RuntimeMode } from "../config/types.js";
 import { prepareCreate, type PrepareResult } from "./prepare.js";
 
 export interface RuntimeMainOptions {
@@ -100,6 +102,73 @@ function logToRuncLog(args: RuntimeArgs, line: string): void {
   }
 }
 
+/** What one `create` needs: the host, the config (and where it came from), the plugins, the logger. */
+export interface RuntimeSetup {
+  host: HostRoot;
+  registry: Registry;
+  config: ActkConfig;
+  configSource: string;
+  logger: Logger;
+}
+
+/** Host root, config and logger as the environment says (same lookup as the CLI, so `actk config show` shows what the runtime uses). */
+export function setupRuntime(env: NodeJS.ProcessEnv, debug: boolean): RuntimeSetup {
+  const host = HostRoot.fromEnvironment(undefined, env);
+  // One registry for the config's plugin defaults (so every plugin's keys are checked, as by the
+  // CLI) and for the vendors.
+  const registry = createRegistry(host);
+  const loaded = loadConfig({ env, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(registry.list()) });
+  const config = loaded.config;
+  const level: LogLevel = debug ? "debug" : config.runtime.logLevel;
+  const logger = createLogger({ file: env.ACTK_RUNTIME_LOG_FILE ?? config.runtime.logFile, level, component: "actk-runtime" });
+  return { host, registry, config, configSource: loaded.source, logger };
+}
+
+/** The mode: from the program's name (actk-runtime.cdi …), else ACTK_RUNTIME_ALIAS_MODE, ACTK_RUNTIME_MODE, runtime.mode. */
+export function runtimeModeFor(self: string, env: NodeJS.ProcessEnv, config: ActkConfig): RuntimeMode {
+  const aliasMode = env.ACTK_RUNTIME_ALIAS_MODE || undefined;
+  return modeFromProgramName(self) ?? (aliasMode ? checkMode(aliasMode, "program name")
+    : env.ACTK_RUNTIME_MODE ? checkMode(env.ACTK_RUNTIME_MODE, "ACTK_RUNTIME_MODE") : config.runtime.mode);
+}
+
+/**
+ * Edit `<bundle>/config.json` for `create`: the whole of what the JS part does before hand-over.
+ * Shared by the launcher's JS part and the per-host helper (./helper.ts), so both edit alike.
+ */
+export async function prepareBundle(setup: RuntimeSetup, opts: { bundle: string; self: string; env: NodeJS.ProcessEnv }): Promise<PrepareResult> {
+  const { host, config, logger, registry } = setup;
+  const { env } = opts;
+  const mode = runtimeModeFor(opts.self, env, config);
+  const vendors = vendorsFor(host, config, logger, registry);
+  const hookEnv = [hookPathEnv];
+  if (!host.isRealHost) hookEnv.push(`ACTK_HOST_ROOT=${host.root}`);
+  if (env.ACTK_CONFIG_FILE) hookEnv.push(`ACTK_CONFIG_FILE=${env.ACTK_CONFIG_FILE}`);
+  const prepare = (cdiLib?: typeof import("./cdi-lib.js")): PrepareResult => prepareCreate({
+    bundle: opts.bundle, mode, host, vendors, hookPath: hookPathFor(config, opts.self),
+    hookEnv, logger, defaultKind: config.cdi.defaultKind, annotationPrefixes: config.cdi.annotationPrefixes,
+    ldcacheHook: env.ACTK_RUNTIME_LDCACHE !== "actk-hook",
+    // The CDI library (with the YAML parser) is a chunk of its own, loaded only when asked for.
+    deferCdi: true,
+    cdi: cdiLib && ((names) => {
+      const specDirs = config.cdi.specDirs.map((d) => host.hostPath(d));
+      const loaded = cdiLib.loadSpecDirs(specDirs);
+      for (const e of loaded.errors) logger.warn(`CDI spec skipped: ${e.format()}`);
+      return cdiLib.cdiDeviceEdits(names, loaded.specs, { specDirs });
+    }),
+  });
+  const r = prepare();
+  return r.needsCdi ? prepare(await import("./cdi-lib.js")) : r;
+}
+
+/** The launcher's note on the helper (src/runtime/launcher.sh), for the log: why the JS part runs here. */
+function helperNote(env: NodeJS.ProcessEnv): string | undefined {
+  const state = env.ACTK_RUNTIME_HELPER_STATE;
+  if (state === "timeout") return "the runtime helper did not answer in time; edited config.json here instead";
+  if (state === "fallback") return "the runtime helper left this create to the runtime";
+  if (state === "unsendable") return "the request could not be sent to the runtime helper (a tab or newline in a path, or too long)";
+  return undefined;
+}
+
 export async function runtimeMain(opts: RuntimeMainOptions): Promise<number> {
   const { argv, env } = opts;
   let args: RuntimeArgs = { debug: false };
@@ -107,42 +176,15 @@ export async function runtimeMain(opts: RuntimeMainOptions): Promise<number> {
   const prepareOnly = env.ACTK_RUNTIME_STAGE === "prepare";
   try {
     args = parseRuntimeArgs(argv);
-    const host = HostRoot.fromEnvironment(undefined, env);
-    // Same lookup as the CLI (so `actk config show` shows what the runtime uses).
-    // One registry for the config's plugin defaults (so every plugin's keys are checked, as by the
-    // CLI) and for the vendors.
-    const registry = createRegistry(host);
-    const loaded = loadConfig({ env, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(registry.list()) });
-    const config = loaded.config;
-    const level: LogLevel = args.debug ? "debug" : config.runtime.logLevel;
-    logger = createLogger({ file: env.ACTK_RUNTIME_LOG_FILE ?? config.runtime.logFile, level, component: "actk-runtime" });
-    logger.debug("invoked", { argv, config: loaded.source, stage: env.ACTK_RUNTIME_STAGE ?? "direct" });
+    const setup = setupRuntime(env, args.debug);
+    logger = setup.logger;
+    logger.debug("invoked", { argv, config: setup.configSource, stage: env.ACTK_RUNTIME_STAGE ?? "direct" });
+    const note = helperNote(env);
+    if (note) (env.ACTK_RUNTIME_HELPER_STATE === "timeout" ? logger.warn : logger.debug).call(logger, note, { helper: env.ACTK_RUNTIME_HELPER ?? defaultHelperDir });
 
-    const aliasMode = env.ACTK_RUNTIME_ALIAS_MODE || undefined;
-    const mode = modeFromProgramName(opts.self) ?? (aliasMode ? checkMode(aliasMode, "program name")
-      : env.ACTK_RUNTIME_MODE ? checkMode(env.ACTK_RUNTIME_MODE, "ACTK_RUNTIME_MODE") : config.runtime.mode);
-
-    const runtime = prepareOnly ? env.ACTK_LOW_LEVEL_RUNTIME ?? "" : findLowLevelRuntime(config.runtime.runtimes, [opts.self, process.argv[1] ?? ""], env.PATH);
+    const runtime = prepareOnly ? env.ACTK_LOW_LEVEL_RUNTIME ?? "" : findLowLevelRuntime(setup.config.runtime.runtimes, [opts.self, process.argv[1] ?? ""], env.PATH);
     if (args.command === "create" && args.bundle) {
-      const vendors = vendorsFor(host, config, logger, registry);
-      const hookEnv = [hookPathEnv];
-      if (!host.isRealHost) hookEnv.push(`ACTK_HOST_ROOT=${host.root}`);
-      if (env.ACTK_CONFIG_FILE) hookEnv.push(`ACTK_CONFIG_FILE=${env.ACTK_CONFIG_FILE}`);
-      const prepare = (cdiLib?: typeof import("./cdi-lib.js")): PrepareResult => prepareCreate({
-        bundle: args.bundle as string, mode, host, vendors, hookPath: hookPathFor(config, opts.self),
-        hookEnv, logger, defaultKind: config.cdi.defaultKind, annotationPrefixes: config.cdi.annotationPrefixes,
-        ldcacheHook: env.ACTK_RUNTIME_LDCACHE !== "actk-hook",
-        // The CDI library (with the YAML parser) is a chunk of its own, loaded only when asked for.
-        deferCdi: true,
-        cdi: cdiLib && ((names) => {
-          const specDirs = config.cdi.specDirs.map((d) => host.hostPath(d));
-          const loaded = cdiLib.loadSpecDirs(specDirs);
-          for (const e of loaded.errors) logger.warn(`CDI spec skipped: ${e.format()}`);
-          return cdiLib.cdiDeviceEdits(names, loaded.specs, { specDirs });
-        }),
-      });
-      let r = prepare();
-      if (r.needsCdi) r = prepare(await import("./cdi-lib.js"));
+      const r = await prepareBundle(setup, { bundle: args.bundle, self: opts.self, env });
       logger.info(r.changed ? "edited config.json" : "config.json unchanged", { bundle: args.bundle, mode: r.mode, reason: r.reason, runtime, engine: engineName() });
     }
     if (prepareOnly) return ExitCode.ok;

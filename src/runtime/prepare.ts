@@ -143,7 +143,8 @@ export function prepareCreate(opts: PrepareOptions): PrepareResult {
     ldcache.commit();
     opts.logger.debug("update-ldcache runs the host's ldconfig directly", { hooks: ldcache.lowered });
   }
-  writeFileAtomic(file, JSON.stringify(spec) + "\n");
+  // The bundle is runtime state the engine recreates after a crash: no fsync on the start path.
+  writeFileAtomic(file, JSON.stringify(spec) + "\n", { durable: false });
   return { changed: true, mode };
 }
 

@@ -1,10 +1,11 @@
 // actk-runtime in place of runc (create/start/delete, as containerd's shim drives it) on simulated hosts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { TestContext } from "node:test";
-import { needs, program, tempDir } from "./harness/requirements.js";
+import { distBin, needs, program, tempDir } from "./harness/requirements.js";
 import { findBusybox } from "./harness/rootfs.js";
 import { createBundle } from "./harness/bundle.js";
 import { runLifecycle } from "./harness/runc.js";
@@ -20,12 +21,12 @@ const prerequisites = (t: TestContext): boolean => {
 /** What the container sees: its /dev entries and the driver libraries under /usr and /lib. */
 const listDevicesAndLibs = ["/bin/sh", "-c", "ls /dev; echo ---; find /usr /lib /lib64 -name 'lib*.so*' 2>/dev/null | sort"];
 
-interface Seen { devices: string[]; libs: string[]; create: { status: number | null; stderr: string }; config: string; configBefore: string }
+interface Seen { devices: string[]; libs: string[]; create: { status: number | null; stderr: string }; config: string; configBefore: string; log: string }
 
-function runThroughActk(t: TestContext, opts: { profile?: string; env: string[]; args?: string[]; runtime?: "actk" | "runc" }): Seen {
+function runThroughActk(t: TestContext, opts: { profile?: string; env: string[]; args?: string[]; runtime?: "actk" | "runc"; helperDir?: string }): Seen {
   const dir = tempDir(t);
   const hostRoot = opts.profile ? createSimHost(t, opts.profile) : undefined;
-  const rt = actkRuntime(t, { hostRoot });
+  const rt = actkRuntime(t, { hostRoot, helperDir: opts.helperDir });
   const bundle = path.join(dir, "bundle");
   const configPath = createBundle(bundle, { args: opts.args ?? listDevicesAndLibs, env: opts.env });
   const configBefore = readFileSync(configPath, "utf8");
@@ -35,8 +36,20 @@ function runThroughActk(t: TestContext, opts: { profile?: string; env: string[];
   const [devs = "", libs = ""] = r.output.split("---\n");
   return {
     devices: devs.split("\n").filter(Boolean), libs: libs.split("\n").filter(Boolean),
-    create: r.create, config: readFileSync(configPath, "utf8"), configBefore,
+    create: r.create, config: readFileSync(configPath, "utf8"), configBefore, log: rt.log(),
   };
+}
+
+/** `actk runtime helper` in a private directory, stopped after the test. */
+async function startHelper(t: TestContext): Promise<string> {
+  const dir = path.join(tempDir(t, "actk-helper-"), "helper");
+  const child = spawn(distBin("actk"), ["runtime", "helper", "--dir", dir], { stdio: "ignore" });
+  t.after(() => {
+    child.kill("SIGTERM");
+  });
+  for (let i = 0; i < 100 && !existsSync(path.join(dir, "pid")); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(existsSync(path.join(dir, "pid")), "the runtime helper started");
+  return dir;
 }
 
 const nvidiaNodes = (devices: string[]): string[] => devices.filter((d) => /^nvidia\d+$/.test(d)).sort();
@@ -60,6 +73,21 @@ test("NVIDIA_VISIBLE_DEVICES=0 on dgx-h100 gives /dev/nvidia0, the control nodes
   assert.ok(seen.devices.includes("nvidiactl"), seen.devices.join(" "));
   assert.ok(seen.libs.some((l) => /\/libcuda\.so\.550\.54\.15$/.test(l)), seen.libs.join("\n"));
   assert.ok(seen.libs.some((l) => /\/libnvidia-ml\.so\.550\.54\.15$/.test(l)), seen.libs.join("\n"));
+});
+
+test("with the runtime helper running, NVIDIA_VISIBLE_DEVICES=0 gives the same container, edited by the helper", async (t) => {
+  if (!prerequisites(t)) return;
+  const helperDir = await startHelper(t);
+  const env = ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"];
+  const viaHelper = runThroughActk(t, { profile: "dgx-h100", env, helperDir });
+  const direct = runThroughActk(t, { profile: "dgx-h100", env });
+  assert.equal(viaHelper.create.status, 0, viaHelper.create.stderr);
+  assert.deepEqual(nvidiaNodes(viaHelper.devices), ["nvidia0"]);
+  assert.deepEqual(viaHelper.devices, direct.devices);
+  assert.deepEqual(viaHelper.libs, direct.libs);
+  assert.match(viaHelper.log, /"msg":"edited config.json".*"engine":"node [^"]+ \(helper\)"/);
+  assert.doesNotMatch(direct.log, /\(helper\)/);
+  assert.ok(viaHelper.libs.some((l) => /\/libcuda\.so\.550\.54\.15$/.test(l)), viaHelper.libs.join("\n"));
 });
 
 test("NVIDIA_VISIBLE_DEVICES=all on dgx-h100 gives all 8 GPUs", (t) => {

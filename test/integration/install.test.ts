@@ -100,7 +100,8 @@ test("install sets up programs, config, containerd, docker, CDI specs and system
     assert.match(fs.readFileSync(p(`etc/systemd/system/${u}`), "utf8"), /^ExecStart=\/usr\/local\/bin\/actk cdi refresh/m);
   }
   assert.match(fs.readFileSync(p("etc/systemd/system/actk-cdi-refresh.path"), "utf8"), /^Unit=actk-cdi-refresh\.service$/m);
-  for (const u of ["actk-cdi-refresh.service", "actk-cdi-refresh.path"]) {
+  assert.match(fs.readFileSync(p("etc/systemd/system/actk-runtime-helper.service"), "utf8"), /^ExecStart=\/usr\/local\/bin\/actk runtime helper$/m);
+  for (const u of ["actk-cdi-refresh.service", "actk-cdi-refresh.path", "actk-runtime-helper.service"]) {
     assert.equal(fs.readlinkSync(p(`etc/systemd/system/multi-user.target.wants/${u}`)), `/etc/systemd/system/${u}`);
   }
   assert.ok(!fs.existsSync(p("etc/systemd/system/multi-user.target.wants/actk-cdi-watch.service")), "the watch service is not enabled");

@@ -10,6 +10,7 @@ import type { ConfigMode, ConfigureOptions, Engine } from "../../engines/engine.
 import { engineIds } from "../../engines/engine.js";
 import { configureEngine, unconfigureEngine, type ConfigureResult, type UnconfigureResult } from "../../engines/transaction.js";
 import type { Command, Invocation, OptionSpec } from "../command.js";
+import { helperCommand } from "./runtime-helper.js";
 
 const defaultHookFile = "/usr/share/containers/oci/hooks.d/oci-actk-hook.json";
 
@@ -161,6 +162,6 @@ after actk set it is kept and reported.`,
 
 export const runtimeCommand: Command = {
   name: "runtime",
-  summary: "Configure container engines (docker, containerd, CRI-O, podman) to use actk",
-  subcommands: [configure, unconfigure],
+  summary: "Configure container engines (docker, containerd, CRI-O, podman) to use actk; run the runtime helper",
+  subcommands: [configure, unconfigure, helperCommand],
 };

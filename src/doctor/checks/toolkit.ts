@@ -1,10 +1,13 @@
 /**
  * The toolkit's own state: its config loads, the hook it writes into specs and
- * engine configs exists and is executable, its log files can be written.
+ * engine configs exists and is executable, its log files can be written, and
+ * (on the real host) whether the runtime helper runs.
  */
 import * as fs from "node:fs";
 import path from "node:path";
 import type { CheckResult, DoctorCheck } from "../check.js";
+import { defaultHelperDir } from "../../runtime/helper-protocol.js";
+import { runningHelper } from "../../runtime/helper-pid.js";
 
 function writableDir(dir: string): boolean {
   try {
@@ -47,6 +50,23 @@ export const toolkitCheck: DoctorCheck = {
       out.push(ok
         ? { id: `toolkit.log.${key.split(".")[0]}`, status: "ok", summary: `${key} ${file} is writable` }
         : { id: `toolkit.log.${key.split(".")[0]}`, status: "warn", summary: `${key} ${file} cannot be written; failures will not be logged`, fix: `mkdir -p ${path.posix.dirname(file)} (as root), or set ${key} to a writable path` });
+    }
+    // The helper lives in the real host's /run and /proc: nothing to say about a simulated host.
+    if (ctx.host.isRealHost) {
+      const env = process.env.ACTK_RUNTIME_HELPER;
+      if (env === "off") {
+        out.push({ id: "toolkit.runtime-helper", status: "ok", summary: "runtime helper off (ACTK_RUNTIME_HELPER=off)" });
+      } else {
+        const dir = env || defaultHelperDir;
+        const pid = runningHelper(dir);
+        out.push(pid
+          ? { id: "toolkit.runtime-helper", status: "ok", summary: `runtime helper pid ${pid} serves ${dir}` }
+          : {
+            id: "toolkit.runtime-helper", status: "warn",
+            summary: `no runtime helper serves ${dir}: each device container's create starts a JS engine (tens of ms with bun, hundreds with Node)`,
+            fix: "systemctl enable --now actk-runtime-helper.service (installed by `actk install`), or run `actk runtime helper`",
+          });
+      }
     }
     return out;
   },

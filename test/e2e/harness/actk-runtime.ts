@@ -24,7 +24,7 @@ export interface ActkRuntimeSetup {
   log(): string;
 }
 
-export function actkRuntime(t: TestContext, opts: { hostRoot?: string; mode?: string } = {}): ActkRuntimeSetup {
+export function actkRuntime(t: TestContext, opts: { hostRoot?: string; mode?: string; helperDir?: string } = {}): ActkRuntimeSetup {
   const dir = tempDir(t, "actk-rt-");
   const logFile = path.join(dir, "actk-runtime.log");
   const configFile = path.join(dir, "config.toml");
@@ -32,7 +32,8 @@ export function actkRuntime(t: TestContext, opts: { hostRoot?: string; mode?: st
   if (opts.mode) lines.push(`mode = ${JSON.stringify(opts.mode)}`);
   lines.push("[hook]", `path = ${JSON.stringify(distBin("actk-hook"))}`);
   writeFileSync(configFile, lines.join("\n") + "\n");
-  const env: NodeJS.ProcessEnv = { ...process.env, ACTK_CONFIG_FILE: configFile, ACTK_RUNTIME_LOG_FILE: logFile };
+  // No runtime helper unless a test starts one (runtime-runc.test.ts): a helper on the machine must not decide what is tested.
+  const env: NodeJS.ProcessEnv = { ...process.env, ACTK_CONFIG_FILE: configFile, ACTK_RUNTIME_LOG_FILE: logFile, ACTK_RUNTIME_HELPER: opts.helperDir ?? "off" };
   if (opts.hostRoot) env.ACTK_HOST_ROOT = opts.hostRoot;
   else delete env.ACTK_HOST_ROOT;
   const wrapper = path.join(dir, "actk-runtime-wrapper");

@@ -1,0 +1,176 @@
+/**
+ * The per-host runtime helper (`actk runtime helper`): a long-running process
+ * that edits bundles for actk-runtime's launcher, so a `create` that asks for
+ * a device pays a FIFO write and a signal instead of a JS engine's start
+ * (docs/runtime.md "Runtime helper"). Nothing is cached between requests: each
+ * one loads the config and discovers the host afresh, exactly as the
+ * launcher's own JS part would, so a helper never serves stale answers; it is
+ * only warm.
+ *
+ * Only root can ask (the FIFO is 0600 in a 0700 directory, both root's), and
+ * the helper answers only a pid whose command line is the launcher's. Any
+ * doubt or error is answered "do it yourself" (SIGUSR2): the launcher then
+ * runs its JS part, which reports errors exactly as without a helper.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { ActkError, ExitCode, toActkError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/atomic-write.js";
+import type { Logger } from "../core/log.js";
+import { helperEnvKeys, parseHelperRequest, type HelperRequest } from "./helper-protocol.js";
+import { readCmdline, runningHelper } from "./helper-pid.js";
+import { engineName, prepareBundle, setupRuntime } from "./main.js";
+
+export interface HelperOptions {
+  dir: string;
+  /** The helper's own log (start, stop, refused requests); each request logs to the runtime log its config names. */
+  logger: Logger;
+  /** The environment requests start from (their helperEnvKeys values replace these). */
+  env?: NodeJS.ProcessEnv;
+  /** Called once the FIFO is open and the pid file written. */
+  onReady?: (paths: { fifo: string; pidFile: string }) => void;
+  /** Resolves the run: the helper cleans up and returns. Default: SIGTERM or SIGINT. */
+  stop?: Promise<void>;
+}
+
+export type Answer = "ok" | "fallback";
+
+/** Refuse a directory others could write to, or that is not ours: whoever can write the FIFO steers a root process. */
+function checkDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  const uid = process.getuid?.() ?? 0;
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
+    throw new ActkError(`${!st.isDirectory() ? "not a directory" : st.uid !== uid ? `owned by uid ${st.uid}, not ${uid}` : "writable by group or others"}`, {
+      file: dir, exitCode: ExitCode.host, fix: `remove it, or pick another directory with --dir (it is created with mode 0700)`,
+    });
+  }
+}
+
+/** How launcher.sh's second line starts: the mark of a program the helper answers. */
+const LAUNCHER_MARK = "# actk-runtime: an OCI runtime shim";
+
+/** True when pid runs the launcher script `self` (`sh self …`): its command line says so, and the file is the launcher. */
+export function isLauncher(pid: number, self: string): boolean {
+  if (readCmdline(pid)[1] !== self) return false;
+  try {
+    const fd = fs.openSync(self, "r");
+    try {
+      const head = Buffer.alloc(256);
+      const n = fs.readSync(fd, head, 0, head.length, 0);
+      return (head.subarray(0, n).toString("utf8").split("\n")[1] ?? "").startsWith(LAUNCHER_MARK);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The request's environment: the helper's own, with the launcher's values of the keys that steer the JS part. */
+export function requestEnv(base: NodeJS.ProcessEnv, r: HelperRequest): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const k of helperEnvKeys) delete env[k];
+  return { ...env, ...r.env };
+}
+
+/** Edit one bundle; the answer for the launcher. Errors never escape: the launcher's own JS part reports them. */
+export async function serveRequest(r: HelperRequest, base: NodeJS.ProcessEnv, helperLog: Logger): Promise<Answer> {
+  const t0 = performance.now();
+  const env = requestEnv(base, r);
+  let logger: Logger = helperLog;
+  try {
+    const setup = setupRuntime(env, false);
+    logger = setup.logger;
+    const res = await prepareBundle(setup, { bundle: r.bundle, self: r.self, env });
+    logger.info(res.changed ? "edited config.json" : "config.json unchanged", {
+      bundle: r.bundle, mode: res.mode, reason: res.reason, runtime: r.runtime, engine: `${engineName()} (helper)`,
+      ms: Math.round((performance.now() - t0) * 10) / 10,
+    });
+    return "ok";
+  } catch (e) {
+    // Not an error of the helper's: the launcher's JS part runs next and reports it in full.
+    logger.debug("left to the launcher", { bundle: r.bundle, error: toActkError(e).format() });
+    return "fallback";
+  }
+}
+
+/** Run until stopped: make the FIFO, answer requests one at a time, clean up. */
+export async function runHelper(opts: HelperOptions): Promise<void> {
+  const { dir, logger } = opts;
+  const base = opts.env ?? process.env;
+  // Bun 1.4 busy-loops on a FIFO held by a net.Socket (one core at 100 %); Node's libuv waits properly.
+  if ((process.versions as Record<string, string | undefined>).bun) {
+    throw new ActkError("the runtime helper runs on Node, not Bun", { exitCode: ExitCode.host, fix: "start it as `node actk runtime helper` (dist/bin/actk's own #! line does)" });
+  }
+  checkDir(dir);
+  const other = runningHelper(dir);
+  if (other) {
+    throw new ActkError(`another runtime helper (pid ${other}) already serves ${dir}`, {
+      file: dir, exitCode: ExitCode.host, fix: `stop it first, or pick another directory with --dir`,
+    });
+  }
+  const fifo = path.join(dir, "requests");
+  const pidFile = path.join(dir, "pid");
+  fs.rmSync(fifo, { force: true });
+  // Node has no mkfifo(2); coreutils' mkfifo makes it once, at start.
+  const mk = spawnSync("mkfifo", ["-m", "600", fifo], { encoding: "utf8" });
+  if (mk.status !== 0) {
+    throw new ActkError(`cannot create the FIFO: ${(mk.error?.message ?? mk.stderr).trim()}`, {
+      file: fifo, exitCode: ExitCode.host, fix: "install coreutils (mkfifo)",
+    });
+  }
+  // Read-write: the FIFO never reaches end-of-file when the last launcher closes it.
+  const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  const socket = new net.Socket({ fd, readable: true, writable: false });
+  writeFileAtomic(pidFile, `${process.pid}\n`);
+
+  let pending = "";
+  let chain: Promise<void> = Promise.resolve();
+  const handle = async (line: string): Promise<void> => {
+    const parsed = parseHelperRequest(line);
+    if ("error" in parsed) {
+      logger.warn("ignored a request", { error: parsed.error });
+      return;
+    }
+    // Only a live launcher gets an answer: a signal to any other pid could kill it.
+    if (!isLauncher(parsed.pid, parsed.self)) {
+      logger.debug("no launcher waits for this request", { pid: parsed.pid, self: parsed.self });
+      return;
+    }
+    const answer = await serveRequest(parsed, base, logger);
+    try {
+      process.kill(parsed.pid, answer === "ok" ? "SIGUSR1" : "SIGUSR2");
+    } catch (e) {
+      logger.warn("the launcher left before the answer", { pid: parsed.pid, error: (e as Error).message });
+    }
+  };
+  socket.on("data", (chunk: Buffer) => {
+    pending += chunk.toString("utf8");
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      chain = chain.then(() => handle(line)).catch((e: unknown) => logger.error("request failed", { error: String(e) }));
+    }
+  });
+
+  const stop = opts.stop ?? new Promise<void>((resolve) => {
+    for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => resolve());
+  });
+  logger.info("runtime helper listening", { fifo, pid: process.pid });
+  opts.onReady?.({ fifo, pidFile });
+  await stop;
+  socket.destroy();
+  await chain;
+  // Launchers check the pid file first: remove it before the FIFO, and only if it is still ours.
+  try {
+    if (fs.readFileSync(pidFile, "utf8").trim() === String(process.pid)) fs.rmSync(pidFile, { force: true });
+  } catch {
+    // already gone
+  }
+  fs.rmSync(fifo, { force: true });
+  logger.info("runtime helper stopped", { pid: process.pid });
+}

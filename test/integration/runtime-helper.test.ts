@@ -1,0 +1,208 @@
+/**
+ * The runtime helper (`actk runtime helper`) with the built actk-runtime launcher, on a simulated
+ * dgx-h100, with a recording low-level runtime: the helper edits bundles byte for byte as the
+ * launcher's own JS part does, and every doubt (an error, no helper, a silent one, a FIFO someone
+ * else owns) ends in the launcher doing the work itself.
+ */
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import path from "node:path";
+import { distBin, tempDir } from "../e2e/harness/requirements.js";
+import { parseHelperRequest } from "../../src/runtime/helper-protocol.js";
+
+interface World {
+  dir: string;
+  host: string;
+  bundle: string;
+  pristine: string;
+  env: NodeJS.ProcessEnv;
+  log: string;
+  helperDir: string;
+}
+
+function world(t: TestContext, containerEnv = ["NVIDIA_VISIBLE_DEVICES=0"]): World {
+  const dir = tempDir(t, "actk-helper-it-");
+  const host = path.join(dir, "host");
+  const c = spawnSync(distBin("actk"), ["sim", "create", "--profile", "dgx-h100", host], { encoding: "utf8" });
+  assert.equal(c.status, 0, c.stderr);
+  const runtime = path.join(dir, "fake-runc");
+  fs.writeFileSync(runtime, `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/runtime-argv"\n`);
+  fs.chmodSync(runtime, 0o755);
+  const log = path.join(dir, "runtime.log");
+  const config = path.join(dir, "config.toml");
+  fs.writeFileSync(config, `[runtime]\nruntimes = [${JSON.stringify(runtime)}]\nlog-file = ${JSON.stringify(log)}\n`);
+  const bundle = path.join(dir, "bundle");
+  fs.mkdirSync(path.join(bundle, "rootfs"), { recursive: true });
+  const pristine = JSON.stringify({ ociVersion: "1.0.2", process: { env: ["PATH=/bin", ...containerEnv], args: ["true"] }, root: { path: "rootfs" } });
+  fs.writeFileSync(path.join(bundle, "config.json"), pristine);
+  const helperDir = path.join(dir, "helper");
+  return { dir, host, bundle, pristine, log, helperDir, env: { PATH: process.env.PATH, ACTK_HOST_ROOT: host, ACTK_CONFIG_FILE: config, ACTK_RUNTIME_HELPER: helperDir } };
+}
+
+async function startHelper(t: TestContext, w: World, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn(distBin("actk"), ["runtime", "helper", "--dir", w.helperDir, ...extra], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH } });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  t.after(() => {
+    child.kill("SIGTERM");
+  });
+  for (let i = 0; i < 100 && !fs.existsSync(path.join(w.helperDir, "pid")); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(fs.existsSync(path.join(w.helperDir, "pid")), `the helper did not start: ${stderr}`);
+  return child;
+}
+
+function create(w: World, env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string; ms: number } {
+  const t0 = performance.now();
+  const r = spawnSync(distBin("actk-runtime"), ["create", "--bundle", w.bundle, "c1"], { encoding: "utf8", env: { ...w.env, ...env } });
+  return { status: r.status, stderr: r.stderr, ms: performance.now() - t0 };
+}
+
+const specOf = (w: World): string => fs.readFileSync(path.join(w.bundle, "config.json"), "utf8");
+const reset = (w: World): void => fs.writeFileSync(path.join(w.bundle, "config.json"), w.pristine);
+/** "engine" of each edit the runtime log records, in order. */
+const engines = (w: World): string[] => fs.readFileSync(w.log, "utf8").split("\n").filter((l) => l.includes('"engine"')).map((l) => (JSON.parse(l) as { engine: string }).engine);
+
+test("the helper edits config.json byte for byte as the launcher's own JS part, and the launcher then runs the low-level runtime", async (t) => {
+  const w = world(t);
+  await startHelper(t, w);
+  const viaHelper = create(w);
+  assert.equal(viaHelper.status, 0, viaHelper.stderr);
+  const edited = specOf(w);
+  assert.notEqual(edited, w.pristine);
+  assert.deepEqual(fs.readFileSync(path.join(w.dir, "runtime-argv"), "utf8").trimEnd().split("\n"), ["create", "--bundle", w.bundle, "c1"]);
+  reset(w);
+  const direct = create(w, { ACTK_RUNTIME_HELPER: "off" });
+  assert.equal(direct.status, 0, direct.stderr);
+  assert.equal(specOf(w), edited);
+  const seen = engines(w);
+  assert.match(seen[0] ?? "", /\(helper\)$/);
+  assert.doesNotMatch(seen[1] ?? "", /helper/);
+});
+
+test("a request the helper cannot serve fails exactly as without a helper: same one-line error, config.json unchanged", async (t) => {
+  const w = world(t, ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=bogus"]);
+  await startHelper(t, w);
+  const viaHelper = create(w);
+  const direct = create(w, { ACTK_RUNTIME_HELPER: "off" });
+  assert.notEqual(viaHelper.status, 0);
+  assert.equal(viaHelper.status, direct.status);
+  assert.equal(viaHelper.stderr, direct.stderr);
+  assert.match(viaHelper.stderr, /^actk-runtime: .*bogus.*run `actk doctor` for a full diagnosis\n$/);
+  assert.equal(specOf(w), w.pristine);
+  assert.equal(fs.existsSync(path.join(w.dir, "runtime-argv")), false);
+});
+
+test("with no helper behind the FIFO (stale pid file) the launcher does the work itself at once", (t) => {
+  const w = world(t);
+  fs.mkdirSync(w.helperDir, { mode: 0o700 });
+  spawnSync("mkfifo", ["-m", "600", path.join(w.helperDir, "requests")]);
+  const dead = spawnSync("true").pid ?? 999999;
+  fs.writeFileSync(path.join(w.helperDir, "pid"), `${dead}\n`);
+  const r = create(w, { ACTK_RUNTIME_HELPER_TIMEOUT: "30" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.ms < 20_000, "it did not wait for the timeout");
+  assert.notEqual(specOf(w), w.pristine);
+  assert.doesNotMatch(engines(w)[0] ?? "", /helper/);
+});
+
+test("a helper that never answers costs the timeout, then the launcher edits config.json itself and logs why", (t) => {
+  const w = world(t);
+  fs.mkdirSync(w.helperDir, { mode: 0o700 });
+  spawnSync("mkfifo", ["-m", "600", path.join(w.helperDir, "requests")]);
+  // A live process that reads nothing and answers nothing.
+  const silent = spawn("sleep", ["60"], { stdio: "ignore" });
+  t.after(() => silent.kill());
+  fs.writeFileSync(path.join(w.helperDir, "pid"), `${silent.pid}\n`);
+  const r = create(w, { ACTK_RUNTIME_HELPER_TIMEOUT: "1" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.ms >= 900, `waited ${r.ms} ms`);
+  assert.notEqual(specOf(w), w.pristine);
+  assert.match(fs.readFileSync(w.log, "utf8"), /"level":"warn".*"msg":"the runtime helper did not answer in time/);
+});
+
+test("hostile: the launcher never writes to a helper FIFO owned by another user", (t) => {
+  const w = world(t);
+  if (process.getuid?.() !== 0) return t.skip("needs root to chown the FIFO");
+  fs.mkdirSync(w.helperDir, { mode: 0o700 });
+  const fifo = path.join(w.helperDir, "requests");
+  spawnSync("mkfifo", ["-m", "666", fifo]);
+  fs.chownSync(fifo, 65534, 65534);
+  const reader = spawn("sleep", ["60"], { stdio: "ignore" });
+  t.after(() => reader.kill());
+  fs.writeFileSync(path.join(w.helperDir, "pid"), `${reader.pid}\n`);
+  // Whatever the launcher wrote would sit in the FIFO: keep it open so it could be read back.
+  const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  t.after(() => fs.closeSync(fd));
+  const r = create(w, { ACTK_RUNTIME_HELPER_TIMEOUT: "30" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.ms < 20_000, "it did not wait for an answer");
+  assert.throws(() => fs.readSync(fd, Buffer.alloc(4096)), /EAGAIN/, "nothing was written to the FIFO");
+});
+
+test("hostile: the helper signals only a pid whose command line is the launcher's, and refuses a directory others can write", async (t) => {
+  const w = world(t);
+  await startHelper(t, w);
+  const victim = spawn("sleep", ["60"], { stdio: "ignore" });
+  t.after(() => victim.kill());
+  // A well-formed request naming a process that is not a launcher: SIGUSR1 would kill it.
+  const line = ["actk-helper-1", String(victim.pid), w.bundle, "/usr/local/bin/actk-runtime", "runc", "", w.host, "", "", "", "", ""].join("\t");
+  assert.ok(!("error" in parseHelperRequest(line)));
+  fs.writeFileSync(path.join(w.helperDir, "requests"), line + "\n");
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(victim.exitCode, null);
+  assert.equal(victim.signalCode, null);
+  assert.equal(specOf(w), w.pristine, "nothing was edited for it");
+
+  const open = path.join(w.dir, "open");
+  fs.mkdirSync(open, { mode: 0o777 });
+  fs.chmodSync(open, 0o777);
+  const r = spawnSync(distBin("actk"), ["runtime", "helper", "--dir", open], { encoding: "utf8" });
+  assert.equal(r.status, 4);
+  assert.match(r.stderr, /writable by group or others/);
+  assert.equal(fs.existsSync(path.join(open, "requests")), false);
+});
+
+test("helper --status, a second helper on the same directory, and SIGTERM cleaning up", async (t) => {
+  const w = world(t);
+  const none = spawnSync(distBin("actk"), ["runtime", "helper", "--dir", w.helperDir, "--status", "--json"], { encoding: "utf8" });
+  assert.equal(none.status, 1);
+  assert.deepEqual(JSON.parse(none.stdout), { dir: w.helperDir, running: false, pid: null });
+  const helper = await startHelper(t, w);
+  const status = spawnSync(distBin("actk"), ["runtime", "helper", "--dir", w.helperDir, "--status"], { encoding: "utf8" });
+  assert.equal(status.status, 0);
+  assert.match(status.stdout, new RegExp(`^runtime helper running: pid ${helper.pid}, `));
+  const second = spawnSync(distBin("actk"), ["runtime", "helper", "--dir", w.helperDir], { encoding: "utf8" });
+  assert.equal(second.status, 4);
+  assert.match(second.stderr, new RegExp(`another runtime helper \\(pid ${helper.pid}\\) already serves`));
+  const flag = spawnSync(distBin("actk"), ["runtime", "helper", "--dir", w.helperDir, "--host-root", w.host], { encoding: "utf8" });
+  assert.equal(flag.status, 2);
+  assert.match(flag.stderr, /does not take --host-root/);
+  const exited = new Promise((r) => helper.once("exit", r));
+  helper.kill("SIGTERM");
+  await exited;
+  assert.deepEqual(fs.readdirSync(w.helperDir), []);
+});
+
+test("concurrent creates through one helper each get their own bundle edited, all by the helper", async (t) => {
+  const w = world(t);
+  await startHelper(t, w);
+  const bundles = Array.from({ length: 8 }, (_, i) => {
+    const b = path.join(w.dir, `b${i}`);
+    fs.mkdirSync(path.join(b, "rootfs"), { recursive: true });
+    fs.writeFileSync(path.join(b, "config.json"), w.pristine.replace("NVIDIA_VISIBLE_DEVICES=0", `NVIDIA_VISIBLE_DEVICES=${i}`));
+    return b;
+  });
+  const codes = await Promise.all(bundles.map((b, i) => new Promise<number | null>((resolve) => {
+    const p = spawn(distBin("actk-runtime"), ["create", "--bundle", b, `c${i}`], { stdio: "ignore", env: w.env });
+    p.on("exit", (code) => resolve(code));
+  })));
+  assert.deepEqual(codes, bundles.map(() => 0));
+  bundles.forEach((b, i) => {
+    const spec = JSON.parse(fs.readFileSync(path.join(b, "config.json"), "utf8")) as { linux?: { devices?: { path: string }[] } };
+    const gpus = (spec.linux?.devices ?? []).map((d) => d.path).filter((p) => /^\/dev\/nvidia\d+$/.test(p));
+    assert.deepEqual(gpus, [`/dev/nvidia${i}`]);
+  });
+  assert.deepEqual(engines(w).map((e) => /\(helper\)$/.test(e)), bundles.map(() => true));
+});
