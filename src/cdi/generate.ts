@@ -59,6 +59,11 @@ export interface GenerateOptions {
   annotations: AnnotationMode;
   /** Add an `all` device (default true). */
   allDevice?: boolean;
+  /**
+   * Build the specs of alias kinds (nvidia.com/mig; default true). False where they would be dropped
+   * anyway (a spec printed or written to one file), so they are not built for nothing.
+   */
+  aliasKinds?: boolean;
   /** The canonical command line that repeats this generation (recorded in the spec). */
   command: string;
   /** actk's version, recorded in the spec. */
@@ -169,20 +174,27 @@ export function rootHostPaths(e: ContainerEdits, host: HostRoot, devRoot: HostRo
   return out;
 }
 
-/** Canonical JSON (sorted keys) for the content hash. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(",")}}`;
+/**
+ * Canonical JSON (sorted keys) for the content hash. `done` holds the text of objects already written:
+ * devices share edits objects (one per device for all its names), which are then written once.
+ */
+function canonical(v: unknown, done: Map<object, string>): string {
+  if (!v || typeof v !== "object") return JSON.stringify(v);
+  let text = done.get(v);
+  if (text === undefined) {
+    text = Array.isArray(v)
+      ? `[${v.map((x) => canonical(x, done)).join(",")}]`
+      : `{${Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x, done)}`).join(",")}}`;
+    done.set(v, text);
   }
-  return JSON.stringify(v);
+  return text;
 }
 
 /** sha256 over kind, devices and edits (not version or annotations), to spot hand edits later. */
 export function contentHash(spec: CdiSpec): string {
   const body = { kind: spec.kind, devices: spec.devices.map((d) => ({ name: d.name, containerEdits: d.containerEdits })), containerEdits: spec.containerEdits ?? {} };
-  return "sha256:" + createHash("sha256").update(canonical(body)).digest("hex");
+  return "sha256:" + createHash("sha256").update(canonical(body, new Map())).digest("hex");
 }
 
 function kindFor(vendor: Vendor, device: VendorDevice, byIndex: Map<string, VendorDevice>, opts: GenerateOptions): string {
@@ -216,7 +228,7 @@ function specsForVendor(vendor: Vendor, discovery: Discovery, opts: GenerateOpti
     const kinds = [kindFor(vendor, device, byIndex, opts)];
     mainKinds.add(kinds[0] as string);
     // Extra kinds a vendor lists the device under too (nvidia.com/mig); one kind when the user names it.
-    if (!overridden) for (const k of device.aliasKinds ?? []) if (!kinds.includes(k)) kinds.push(k);
+    if (!overridden && opts.aliasKinds !== false) for (const k of device.aliasKinds ?? []) if (!kinds.includes(k)) kinds.push(k);
     const edits = simplifyEdits(rootHostPaths(vendor.deviceEdits(device, discovery), opts.host, opts.devRoot));
     for (const kind of kinds) {
       const group = groups.get(kind) ?? { devices: [], raw: [] };

@@ -2,10 +2,10 @@
  * Per-invocation state shared by commands: the host root, the config and the
  * initialised plugins, each created on first use so `actk --help` touches nothing.
  */
-import { ActkError } from "../core/errors.js";
+import { ActkError, ExitCode, type ActkErrorOptions } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createLogger } from "../core/log.js";
-import { PluginType, type InitializedPlugins } from "../core/registry.js";
+import { PluginType, type InitializedPlugins, type PluginRecord } from "../core/registry.js";
 import { HostRoot } from "../host/host-root.js";
 import { loadConfig } from "../config/load.js";
 import { pluginDefaultsOf } from "../config/schema.js";
@@ -74,4 +74,14 @@ export class CliContext {
     const ids = Array.isArray(select) ? select : select.split(",");
     return all.filter((v) => ids.includes(v.id));
   }
+}
+
+/**
+ * "<what> is not available: <why>" for a plugin a command needs that did not initialise. The fix is the
+ * plugin's own when its error has one (already part of <why>), else a pointer to `actk plugins`: one fix.
+ */
+export function unavailablePluginError(what: string, rec: PluginRecord, opts: Omit<ActkErrorOptions, "fix" | "exitCode"> = {}): ActkError {
+  return new ActkError(`${what} is not available: ${rec.error ?? rec.status}`, {
+    ...opts, exitCode: ExitCode.host, ...(rec.fix ? {} : { fix: "see `actk plugins`" }),
+  });
 }

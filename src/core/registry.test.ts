@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { ActkError } from "./errors.js";
 import { Registry } from "./registry.js";
 
 test("plugins are initialised after the types they require, whatever the registration order", () => {
@@ -20,6 +21,16 @@ test("a plugin whose init throws is recorded with its error and the others still
   assert.equal(p.record("t.vendor", "broken")?.status, "error");
   assert.equal(p.record("t.vendor", "broken")?.error, "no driver");
   assert.deepEqual(p.all("t.vendor"), ["ok"]);
+});
+
+test("an init error's fix is kept apart too, so a command that needs the plugin gives one fix", () => {
+  const r = new Registry();
+  r.register({ type: "t.vendor", id: "bad", init: () => { throw new ActkError("nvml must be auto or off", { place: "nvml", fix: "set nvml = \"auto\"" }); } });
+  r.register({ type: "t.vendor", id: "plain", init: () => { throw new Error("no driver"); } });
+  const p = r.init();
+  assert.equal(p.record("t.vendor", "bad")?.error, "nvml: nvml must be auto or off. Fix: set nvml = \"auto\"");
+  assert.equal(p.record("t.vendor", "bad")?.fix, "set nvml = \"auto\"");
+  assert.equal(p.record("t.vendor", "plain")?.fix, undefined);
 });
 
 test("a plugin that requires a failed type is skipped with the reason", () => {

@@ -46,7 +46,10 @@ export interface PluginRecord {
   id: string;
   requires: readonly string[];
   status: PluginStatus;
+  /** Why init failed, formatted (ending in the fix when the error has one). */
   error?: string;
+  /** The fix of the init error, when it has one (already at the end of `error`). */
+  fix?: string;
   instance?: unknown;
 }
 
@@ -136,6 +139,7 @@ export class Registry {
       } catch (e) {
         rec.status = "error";
         rec.error = e instanceof ActkError ? e.format() : e instanceof Error ? e.message : String(e);
+        if (e instanceof ActkError && e.fix) rec.fix = e.fix;
         logger.debug(`plugin ${reg.type}.${reg.id} failed to initialise`, { error: rec.error });
       }
     }

@@ -19,3 +19,27 @@ test("readdir under a host root lists entries in that order and [] for a missing
   assert.deepEqual(host.readdir("/dev").map((e) => e.name), ["nvidia2", "nvidia10", "nvidiactl"]);
   assert.deepEqual(host.readdir("/nope"), []);
 });
+
+test("a HostRoot with a lookup cache resolves like one without, symlinks re-rooted, and keeps what it looked up", (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "actk-hostroot-"));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(root, "usr/lib/x86_64-linux-gnu"), { recursive: true });
+  fs.writeFileSync(path.join(root, "usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15"), "");
+  fs.symlinkSync("libcuda.so.550.54.15", path.join(root, "usr/lib/x86_64-linux-gnu/libcuda.so.1"));
+  fs.symlinkSync("/usr/lib", path.join(root, "lib"));
+  const plain = new HostRoot(root);
+  const cached = plain.withLookupCache();
+  assert.equal(cached.root, plain.root);
+  for (const p of ["/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/lib/../lib/x86_64-linux-gnu", "/lib/missing/x", "/"]) {
+    assert.equal(cached.resolve(p), plain.resolve(p), p);
+    assert.equal(cached.resolveRelative(p), plain.resolveRelative(p), p);
+    assert.equal(cached.resolve(p), plain.resolve(p), `${p}, from the cache`);
+  }
+  assert.equal(cached.resolveRelative("/lib/x86_64-linux-gnu/libcuda.so.1"), "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15");
+  // One pass sees one state of the tree: a link changed afterwards is seen by a new cache, not this one.
+  fs.rmSync(path.join(root, "usr/lib/x86_64-linux-gnu/libcuda.so.1"));
+  fs.symlinkSync("libcuda.so.999", path.join(root, "usr/lib/x86_64-linux-gnu/libcuda.so.1"));
+  assert.equal(cached.resolveRelative("/lib/x86_64-linux-gnu/libcuda.so.1"), "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15");
+  assert.equal(plain.withLookupCache().resolveRelative("/lib/x86_64-linux-gnu/libcuda.so.1"), "/usr/lib/x86_64-linux-gnu/libcuda.so.999");
+  assert.equal(plain.resolveRelative("/lib/x86_64-linux-gnu/libcuda.so.1"), "/usr/lib/x86_64-linux-gnu/libcuda.so.999");
+});

@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import path from "node:path";
-import { resolveInRoot, resolveRelativeToRoot } from "./path-in-root.js";
+import { resolveInRoot, resolveRelativeToRoot, type Lookup } from "./path-in-root.js";
 
 /**
  * nvidia2 before nvidia10: runs of digits compare as numbers, the rest by code
@@ -47,8 +47,19 @@ export interface DirEntry {
 export class HostRoot {
   readonly root: string;
 
-  constructor(root = "/") {
+  constructor(root = "/", private readonly lookups?: Map<string, Lookup>) {
     this.root = path.resolve(root);
+  }
+
+  /**
+   * The same root, remembering what each path component is (lstat, readlink) for as long as the returned
+   * object is used: for one pass that reads many paths under the same directories (a vendor's discovery
+   * makes ≈1000 lookups of ≈250 distinct paths on the dgx-h100 simulated host) on a host that does not change
+   * meanwhile.
+   * A simulated host only: the real host ("/") is read with realpath, as always.
+   */
+  withLookupCache(): HostRoot {
+    return new HostRoot(this.root, new Map());
   }
 
   /** The root from --host-root, else ACTK_HOST_ROOT, else "/". */
@@ -67,12 +78,12 @@ export class HostRoot {
 
   /** Host path after resolving symlinks inside the root (absolute links re-rooted). */
   resolve(p: string): string {
-    return this.root === "/" ? safeRealpath(p) : resolveInRoot(this.root, p);
+    return this.root === "/" ? safeRealpath(p) : resolveInRoot(this.root, p, { lookups: this.lookups });
   }
 
   /** Resolved path as seen by the host ("/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15"). */
   resolveRelative(p: string): string {
-    return this.root === "/" ? safeRealpath(p) : resolveRelativeToRoot(this.root, p);
+    return this.root === "/" ? safeRealpath(p) : resolveRelativeToRoot(this.root, p, { lookups: this.lookups });
   }
 
   exists(p: string): boolean {

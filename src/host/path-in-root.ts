@@ -18,6 +18,25 @@ const MAX_SYMLINKS = 40; // Linux's MAXSYMLINKS
 export interface ResolveOptions {
   /** Resolve the last component too if it is a symlink (default true). */
   followFinal?: boolean;
+  /**
+   * Lookups made so far, shared by the calls of one pass over a tree that does not change meanwhile (one
+   * discovery of a simulated host, HostRoot.withLookupCache): each directory is then lstat'ed once, not once
+   * per path under it. Never for a container's rootfs, which may change under us.
+   */
+  lookups?: Map<string, Lookup>;
+}
+
+/** What lstat found at a host path: nothing, a symlink (its target once read) or anything else. */
+export type Lookup = { kind: "missing" } | { kind: "symlink"; target?: string } | { kind: "other" };
+
+function lookUp(hostPath: string): Lookup {
+  let st;
+  try {
+    st = lstatSync(hostPath);
+  } catch {
+    return { kind: "missing" };
+  }
+  return st.isSymbolicLink() ? { kind: "symlink" } : { kind: "other" };
 }
 
 /**
@@ -32,6 +51,8 @@ export function resolveInRoot(root: string, p: string, opts: ResolveOptions = {}
 export function resolveRelativeToRoot(root: string, p: string, opts: ResolveOptions = {}): string {
   const followFinal = opts.followFinal ?? true;
   const absRoot = path.resolve(root);
+  // Components are never empty, "." or "..", so root + "/" + components is already what path.join would give.
+  const base = absRoot === "/" ? "" : absRoot;
   let pending = splitComponents(p);
   const resolved: string[] = [];
   let links = 0;
@@ -47,21 +68,23 @@ export function resolveRelativeToRoot(root: string, p: string, opts: ResolveOpti
     if (missing) continue;
     const isFinal = pending.length === 0;
     if (isFinal && !followFinal) break;
-    const hostPath = path.join(absRoot, ...resolved);
-    let st;
-    try {
-      st = lstatSync(hostPath);
-    } catch {
+    const hostPath = `${base}/${resolved.join("/")}`;
+    let found = opts.lookups?.get(hostPath);
+    if (!found) {
+      found = lookUp(hostPath);
+      opts.lookups?.set(hostPath, found);
+    }
+    if (found.kind === "missing") {
       missing = true;
       continue;
     }
-    if (!st.isSymbolicLink()) continue;
+    if (found.kind !== "symlink") continue;
     if (++links > MAX_SYMLINKS) {
       throw new ActkError(`too many levels of symbolic links resolving ${p}`, {
         file: path.join(absRoot, p), exitCode: ExitCode.badInput,
       });
     }
-    const target = readlinkSync(hostPath);
+    const target = (found.target ??= readlinkSync(hostPath));
     resolved.pop();
     if (target.startsWith("/")) resolved.length = 0;
     pending = [...splitComponents(target), ...pending];

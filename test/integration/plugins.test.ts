@@ -48,3 +48,17 @@ test("a plugin whose init fails is listed with its error and the other vendors s
   const vendors = (JSON.parse(info.stdout) as { vendors: { vendor: string; devices: unknown[] }[] }).vendors;
   assert.deepEqual(vendors.map((v) => [v.vendor, v.devices.length]), [["ascend", 2], ["amd", 0]]);
 });
+
+test("a command that needs a failed vendor names its error and one fix", (t) => {
+  const dir = tempDir(t, "actk-plugins-it-");
+  const host = path.join(dir, "h");
+  assert.equal(actk(["sim", "create", "--profile", "mixed", host]).status, 0);
+  const config = path.join(dir, "config.toml");
+  fs.writeFileSync(config, '[plugins."actk.vendor.v1".nvidia]\nnvml = "sometimes"\n');
+  for (const args of [["info", "--vendor", "nvidia"], ["cdi", "generate", "--vendor", "nvidia"]]) {
+    const r = actk(["--host-root", host, ...args], { ACTK_CONFIG_FILE: config });
+    assert.equal(r.status, 4, args.join(" "));
+    assert.match(r.stderr, /^actk: --vendor: vendor nvidia is not available: .*nvml must be "auto" or "off", not "sometimes"\. Fix: set nvml = "auto"/, args.join(" "));
+    assert.equal(r.stderr.split("Fix:").length - 1, 1, `${args.join(" ")}: one fix: ${r.stderr}`);
+  }
+});

@@ -13,7 +13,7 @@ import { transformRoot, parseRelativeTo } from "../../cdi/transform.js";
 import { byNumericName, validateLoaded, type Problem } from "../../cdi/validate.js";
 import { formatForFile, parseSpecFormat, serializeSpec, specFileName, writeSpecFile, type SpecFormat } from "../../cdi/write.js";
 import type { Command, OptionValues } from "../command.js";
-import { CliContext } from "../context.js";
+import { CliContext, unavailablePluginError } from "../context.js";
 import { formatTable } from "../output.js";
 import { cdiRefreshCommand } from "./cdi-refresh.js";
 
@@ -88,7 +88,7 @@ container paths stay the real ones.`,
     for (const id of vendorIds ?? []) {
       const rec = known.find((r) => r.id === id);
       if (!rec) throw new ActkError(`unknown vendor "${id}"`, { place: "--vendor", exitCode: ExitCode.usage, fix: `use one of ${known.map((r) => r.id).join(", ")} or all` });
-      if (rec.status !== "ok") throw new ActkError(`vendor ${id} is not available: ${rec.error ?? rec.status}`, { place: "--vendor", exitCode: ExitCode.host, fix: "see `actk plugins`" });
+      if (rec.status !== "ok") throw unavailablePluginError(`vendor ${id}`, rec, { place: "--vendor" });
     }
     if ((values["vendor-kind"] !== undefined || values.class !== undefined) && vendorIds?.length !== 1) {
       throw new ActkError("--vendor-kind and --class need exactly one --vendor", { place: "--vendor-kind/--class", exitCode: ExitCode.usage, fix: "add e.g. --vendor nvidia" });
@@ -109,6 +109,8 @@ container paths stay the real ones.`,
     const devRootFlag = str(values["dev-root"]);
     const devRoot = devRootFlag ? new HostRoot(ctx.host.hostPath(devRootFlag)) : undefined;
     const strategies = list(values["device-name-strategy"]);
+    // Alias kinds (nvidia.com/mig) repeat devices of a main spec: written only as their own files in a directory.
+    const aliasKinds = outputAbs !== undefined && isDirectoryTarget(outputAbs);
     const result = generateSpecs(discoverCtx.vendors(vendorIds), {
       strategies: strategies.length ? strategies : defaultStrategies,
       kindVendor: str(values["vendor-kind"]),
@@ -119,6 +121,7 @@ container paths stay the real ones.`,
       devRoot,
       annotations: annotations as AnnotationMode,
       allDevice: !values["no-all-device"],
+      aliasKinds,
       command: generateCommandLine(values, ctx.host, outputAbs),
       actkVersion,
     });
@@ -136,8 +139,6 @@ container paths stay the real ones.`,
         exitCode: ExitCode.host, fix: "check `actk info` (is the driver loaded?) and the notes above",
       });
     }
-    // Alias kinds (nvidia.com/mig) repeat devices of a main spec: written only as their own files in a directory.
-    if (!outputAbs || !isDirectoryTarget(outputAbs)) result.specs = result.specs.filter((g) => !g.alias);
     const texts = result.specs.map((g) => ({ g, text: serializeSpec(g.spec, format, g.header) }));
     const summary = (g: GeneratedSpec, file?: string): Record<string, unknown> => ({
       kind: g.kind, vendor: g.vendor, cdiVersion: g.spec.cdiVersion, devices: g.spec.devices.map((d) => d.name), ...(file ? { file } : {}),

@@ -2,6 +2,7 @@ import type { Command } from "../command.js";
 import { ActkError, ExitCode } from "../../core/errors.js";
 import type { DeviceNode } from "../../edits/container-edits.js";
 import type { Discovery } from "../../vendors/vendor.js";
+import { unavailablePluginError } from "../context.js";
 
 function nodeText(n: DeviceNode): string {
   return n.major !== undefined ? `${n.path} (${n.major}:${n.minor})` : n.path;
@@ -30,9 +31,8 @@ Use --host-root DIR to look at a simulated host.`,
     const vendors = ctx.vendors(want);
     if (want && vendors.length === 0) {
       const rec = ctx.plugins.records.find((r) => r.id === want && r.type === "actk.vendor.v1");
-      throw new ActkError(rec ? `vendor ${want} is not available: ${rec.error ?? rec.status}` : `unknown vendor ${JSON.stringify(want)}`, {
-        place: "--vendor", exitCode: rec ? ExitCode.host : ExitCode.usage, fix: "see `actk plugins`",
-      });
+      if (rec) throw unavailablePluginError(`vendor ${want}`, rec, { place: "--vendor" });
+      throw new ActkError(`unknown vendor ${JSON.stringify(want)}`, { place: "--vendor", exitCode: ExitCode.usage, fix: "see `actk plugins`" });
     }
     const discoveries = vendors.map((v) => publicDiscovery(v.discover()));
     out.data({ hostRoot: ctx.host.root, vendors: discoveries }, () => {

@@ -16,7 +16,8 @@ export function createAmdVendor(host: HostRoot): Vendor {
     cdiVendor: "amd.com",
     requestMarkers: ["AMD_VISIBLE_DEVICES", "DOCKER_RESOURCE_"],
     parseRequests: (input: RequestInput): RequestParseResult => parseAmdRequests(input),
-    discover: () => discoverAmd(host),
+    // One pass over the host: each directory is looked up once (HostRoot.withLookupCache).
+    discover: () => discoverAmd(host.withLookupCache()),
     select: selectAmd,
     checkRequirements: () => {
       // AMD requests carry no requirement constraints.

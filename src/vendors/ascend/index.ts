@@ -16,7 +16,8 @@ export function createAscendVendor(host: HostRoot): Vendor {
     cdiVendor: "ascend.com",
     requestMarkers: ["ASCEND_VISIBLE_DEVICES", "ASCEND_RUNTIME_OPTIONS", "ASCEND_RUNTIME_MOUNTS", "ASCEND_VNPU_SPECS"],
     parseRequests: (input: RequestInput): RequestParseResult => parseAscendRequests(input),
-    discover: () => discoverAscend(host),
+    // One pass over the host: each directory is looked up once (HostRoot.withLookupCache).
+    discover: () => discoverAscend(host.withLookupCache()),
     select: selectAscend,
     checkRequirements: (request, discovery) => checkAscendRequirements(request, discovery),
     deviceEdits: (device) => ascendDeviceEdits(device),

@@ -101,8 +101,10 @@ export class NvidiaVendor implements Vendor {
   }
 
   discover(): Discovery {
-    const d = discoverNvidia(this.host, this.config, this.config.discoveryMode);
-    return this.nvmlOnDemandOnly ? d : withNvml(this.host, d, this.config);
+    // One pass over the host: resolving ≈1000 paths under the same directories looks each one up once.
+    const host = this.host.withLookupCache();
+    const d = discoverNvidia(host, this.config, this.config.discoveryMode);
+    return this.nvmlOnDemandOnly ? d : withNvml(host, d, this.config);
   }
 
   select(request: DeviceRequest, discovery: Discovery): VendorDevice[] {

@@ -235,12 +235,13 @@ class NvmlCallError extends Error {
  * unload it. Never throws.
  */
 export function readNvmlSnapshot(library: string): NvmlResult {
-  const koffi = loadKoffi();
-  if (!koffi) return { ok: false, reason: "koffi not available" };
   // dlopen runs a library's constructors and crashes on malformed objects (the simulated host's libraries
-  // are bare ELF headers): only objects that export NVML's entry points are loaded.
+  // are bare ELF headers): only objects that export NVML's entry points are loaded. Checked before koffi
+  // is required, since loading koffi (a native addon) costs ≈10 ms and is wasted on a library that is not NVML.
   const missing = missingSymbols(library, requiredSymbols);
   if (missing !== undefined) return { ok: false, reason: `${library} is not a usable NVML: ${missing}` };
+  const koffi = loadKoffi();
+  if (!koffi) return { ok: false, reason: "koffi not available" };
   let lib: KoffiLibrary;
   try {
     lib = koffi.load(library);
