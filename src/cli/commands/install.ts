@@ -12,6 +12,7 @@ import { runInstall, type StepResult } from "../../install/install.js";
 import { runUninstall } from "../../install/uninstall.js";
 import { runningDistDir } from "../../install/layout.js";
 import type { Command, Invocation } from "../command.js";
+import { unavailablePluginError } from "../context.js";
 
 declare const ACTK_VERSION: string;
 const actkVersion = typeof ACTK_VERSION === "string" ? ACTK_VERSION : "dev";
@@ -23,9 +24,8 @@ function engineById(inv: Invocation, id: string): Engine {
   const engine = inv.ctx.plugins.get<Engine>(PluginType.engine, id);
   if (!engine) {
     const rec = inv.ctx.plugins.record(PluginType.engine, id);
-    throw new ActkError(`the ${id} engine plugin is not available${rec?.error ? `: ${rec.error}` : ""}`, {
-      place: "--runtime", exitCode: ExitCode.host, unchanged: true, fix: "see `actk plugins`",
-    });
+    if (rec) throw unavailablePluginError(`the ${id} engine plugin`, rec, { place: "--runtime", unchanged: true });
+    throw new ActkError(`the ${id} engine plugin is not registered`, { place: "--runtime", exitCode: ExitCode.host, unchanged: true, fix: "see `actk plugins`" });
   }
   return engine;
 }

@@ -10,6 +10,7 @@ import type { ConfigMode, ConfigureOptions, Engine } from "../../engines/engine.
 import { engineIds } from "../../engines/engine.js";
 import { configureEngine, unconfigureEngine, type ConfigureResult, type UnconfigureResult } from "../../engines/transaction.js";
 import type { Command, Invocation, OptionSpec } from "../command.js";
+import { unavailablePluginError } from "../context.js";
 import { helperCommand } from "./runtime-helper.js";
 
 const defaultHookFile = "/usr/share/containers/oci/hooks.d/oci-actk-hook.json";
@@ -28,9 +29,8 @@ function engineFor(inv: Invocation): Engine {
   const engine = inv.ctx.plugins.get<Engine>(PluginType.engine, id);
   if (!engine) {
     const rec = inv.ctx.plugins.record(PluginType.engine, id);
-    throw new ActkError(`the ${id} engine plugin is not available${rec?.error ? `: ${rec.error}` : ""}`, {
-      place: "--runtime", exitCode: ExitCode.host, fix: "see `actk plugins`",
-    });
+    if (rec) throw unavailablePluginError(`the ${id} engine plugin`, rec, { place: "--runtime" });
+    throw new ActkError(`the ${id} engine plugin is not registered`, { place: "--runtime", exitCode: ExitCode.host, fix: "see `actk plugins`" });
   }
   return engine;
 }
