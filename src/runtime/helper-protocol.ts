@@ -30,28 +30,33 @@ export interface HelperRequest {
   self: string;
   /** The low-level runtime the launcher will exec, for the log. */
   runtime: string;
+  /** runc's --debug was given: log at debug level, as the JS part would. */
+  debug: boolean;
   /** The launcher's values of helperEnvKeys; an empty value means unset. */
   env: Partial<Record<(typeof helperEnvKeys)[number], string>>;
 }
+
+/** Tag, pid, bundle, $0, low-level runtime, debug; then the env values. */
+const fixedFields = 6;
 
 /** A request line (without its newline), or a reason it is not one. */
 export function parseHelperRequest(line: string): HelperRequest | { error: string } {
   const f = line.split("\t");
   if (f[0] !== HELPER_PROTOCOL) return { error: `not a ${HELPER_PROTOCOL} request` };
-  if (f.length !== 5 + helperEnvKeys.length) return { error: `${f.length} fields, expected ${5 + helperEnvKeys.length}` };
+  if (f.length !== fixedFields + helperEnvKeys.length) return { error: `${f.length} fields, expected ${fixedFields + helperEnvKeys.length}` };
   const pid = Number(f[1]);
   if (!Number.isInteger(pid) || pid <= 1) return { error: `bad pid "${f[1] ?? ""}"` };
   const bundle = f[2] ?? "";
   if (!bundle.startsWith("/")) return { error: `bundle "${bundle}" is not absolute` };
   const env: HelperRequest["env"] = {};
   helperEnvKeys.forEach((k, i) => {
-    const v = f[5 + i];
+    const v = f[fixedFields + i];
     if (v) env[k] = v;
   });
-  return { pid, bundle, self: f[3] ?? "", runtime: f[4] ?? "", env };
+  return { pid, bundle, self: f[3] ?? "", runtime: f[4] ?? "", debug: f[5] === "1", env };
 }
 
 /** The line launcher.sh writes (tests and the benchmark use it to check the two agree). */
 export function formatHelperRequest(r: HelperRequest): string {
-  return [HELPER_PROTOCOL, String(r.pid), r.bundle, r.self, r.runtime, ...helperEnvKeys.map((k) => r.env[k] ?? "")].join("\t");
+  return [HELPER_PROTOCOL, String(r.pid), r.bundle, r.self, r.runtime, r.debug ? "1" : "0", ...helperEnvKeys.map((k) => r.env[k] ?? "")].join("\t");
 }

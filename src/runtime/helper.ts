@@ -82,7 +82,7 @@ export async function serveRequest(r: HelperRequest, base: NodeJS.ProcessEnv, he
   const env = requestEnv(base, r);
   let logger: Logger = helperLog;
   try {
-    const setup = setupRuntime(env, false);
+    const setup = setupRuntime(env, r.debug);
     logger = setup.logger;
     const res = await prepareBundle(setup, { bundle: r.bundle, self: r.self, env });
     logger.info(res.changed ? "edited config.json" : "config.json unchanged", {

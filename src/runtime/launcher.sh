@@ -93,6 +93,7 @@ set +f
 actk_cmd=
 actk_bundle=
 actk_expect=
+actk_debug=0
 for actk_a in "$@"; do
 	if [ -z "$actk_cmd" ]; then
 		if [ -n "$actk_expect" ]; then
@@ -100,10 +101,14 @@ for actk_a in "$@"; do
 			continue
 		fi
 		case $actk_a in
-		-*=*) continue ;;
 		-*)
 			case ${actk_a#"${actk_a%%[!-]*}"} in
+			*=*) ;;
 			log | log-format | root | criu | rootless) actk_expect=1 ;;
+			esac
+			# runc's --debug (as args.ts reads it: any value) also means a debug log from the helper.
+			case ${actk_a#"${actk_a%%[!-]*}"} in
+			debug | debug=*) actk_debug=1 ;;
 			esac
 			continue
 			;;
@@ -149,7 +154,7 @@ if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
 			actk_b=${actk_bundle:-.}
 			case $actk_b in /*) ;; *) actk_b=$PWD/$actk_b ;; esac
 			# Tab-separated, one line (src/runtime/helper-protocol.ts).
-			actk_req="actk-helper-1	$$	$actk_b	$0	$actk_runtime	${ACTK_CONFIG_FILE:-}	${ACTK_HOST_ROOT:-}	${XDG_CONFIG_HOME:-}	${ACTK_RUNTIME_MODE:-}	${ACTK_RUNTIME_ALIAS_MODE:-}	${ACTK_RUNTIME_LDCACHE:-}	${ACTK_RUNTIME_LOG_FILE:-}"
+			actk_req="actk-helper-1	$$	$actk_b	$0	$actk_runtime	$actk_debug	${ACTK_CONFIG_FILE:-}	${ACTK_HOST_ROOT:-}	${XDG_CONFIG_HOME:-}	${ACTK_RUNTIME_MODE:-}	${ACTK_RUNTIME_ALIAS_MODE:-}	${ACTK_RUNTIME_LDCACHE:-}	${ACTK_RUNTIME_LOG_FILE:-}"
 			actk_nl='
 '
 			case $actk_req in

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import path from "node:path";
 import { distBin, tempDir } from "../e2e/harness/requirements.js";
-import { parseHelperRequest } from "../../src/runtime/helper-protocol.js";
+import { formatHelperRequest, parseHelperRequest } from "../../src/runtime/helper-protocol.js";
 
 interface World {
   dir: string;
@@ -147,7 +147,7 @@ test("hostile: the helper signals only a pid whose command line is the launcher'
   const victim = spawn("sleep", ["60"], { stdio: "ignore" });
   t.after(() => victim.kill());
   // A well-formed request naming a process that is not a launcher: SIGUSR1 would kill it.
-  const line = ["actk-helper-1", String(victim.pid), w.bundle, "/usr/local/bin/actk-runtime", "runc", "", w.host, "", "", "", "", ""].join("\t");
+  const line = formatHelperRequest({ pid: victim.pid ?? 0, bundle: w.bundle, self: "/usr/local/bin/actk-runtime", runtime: "runc", debug: false, env: { ACTK_HOST_ROOT: w.host } });
   assert.ok(!("error" in parseHelperRequest(line)));
   fs.writeFileSync(path.join(w.helperDir, "requests"), line + "\n");
   await new Promise((r) => setTimeout(r, 500));
@@ -205,4 +205,39 @@ test("concurrent creates through one helper each get their own bundle edited, al
     assert.deepEqual(gpus, [`/dev/nvidia${i}`]);
   });
   assert.deepEqual(engines(w).map((e) => /\(helper\)$/.test(e)), bundles.map(() => true));
+});
+
+test("the launcher's request line is what helper-protocol.ts parses: absolute bundle, $0, runtime, --debug, env values", async (t) => {
+  const w = world(t);
+  // Stand in for the helper: our FIFO, our pid; read the line, then answer "do it yourself".
+  fs.mkdirSync(w.helperDir, { mode: 0o700 });
+  const fifo = path.join(w.helperDir, "requests");
+  spawnSync("mkfifo", ["-m", "600", fifo]);
+  fs.writeFileSync(path.join(w.helperDir, "pid"), `${process.pid}\n`);
+  const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  t.after(() => fs.closeSync(fd));
+  const launcher = spawn(distBin("actk-runtime"), ["--debug", "--root", "/run/x", "create", "--bundle", "bundle", "c1"], {
+    cwd: w.dir, stdio: "ignore", env: { ...w.env, ACTK_RUNTIME_MODE: "jit", ACTK_RUNTIME_HELPER_TIMEOUT: "30" },
+  });
+  const exited = new Promise<number | null>((r) => launcher.once("exit", (code) => r(code)));
+  let line = "";
+  for (let i = 0; i < 200 && !line.includes("\n"); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    try {
+      const buf = Buffer.alloc(4096);
+      line += buf.subarray(0, fs.readSync(fd, buf)).toString();
+    } catch {
+      // EAGAIN: nothing yet
+    }
+  }
+  const req = parseHelperRequest(line.replace(/\n$/, ""));
+  assert.ok(!("error" in req), line);
+  assert.deepEqual(req, {
+    pid: launcher.pid, bundle: path.join(w.dir, "bundle"), self: distBin("actk-runtime"), runtime: path.join(w.dir, "fake-runc"), debug: true,
+    env: { ACTK_CONFIG_FILE: w.env.ACTK_CONFIG_FILE, ACTK_HOST_ROOT: w.host, ACTK_RUNTIME_MODE: "jit" },
+  });
+  launcher.kill("SIGUSR2");
+  assert.equal(await exited, 0);
+  assert.notEqual(specOf(w), w.pristine, "the launcher's own JS part edited it");
+  assert.match(fs.readFileSync(w.log, "utf8"), /"msg":"the runtime helper left this create to the runtime"/);
 });
