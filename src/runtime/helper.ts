@@ -52,20 +52,25 @@ function checkDir(dir: string): void {
 /** How launcher.sh's second line starts: the mark of a program the helper answers. */
 const LAUNCHER_MARK = "# actk-runtime: an OCI runtime shim";
 
-/** True when pid runs the launcher script `self` (`sh self …`): its command line says so, and the file is the launcher. */
-export function isLauncher(pid: number, self: string): boolean {
-  if (readCmdline(pid)[1] !== self) return false;
+/**
+ * The launcher's program as an absolute path when pid runs the launcher script `self` (`sh self …`):
+ * its command line says so, and the file (relative names are the launcher's, so taken from its
+ * working directory) starts as the launcher does. Undefined for any other process.
+ */
+export function launcherPath(pid: number, self: string): string | undefined {
+  if (!self || readCmdline(pid)[1] !== self) return undefined;
   try {
-    const fd = fs.openSync(self, "r");
+    const file = path.isAbsolute(self) ? self : path.join(fs.readlinkSync(`/proc/${pid}/cwd`), self);
+    const fd = fs.openSync(file, "r");
     try {
       const head = Buffer.alloc(256);
       const n = fs.readSync(fd, head, 0, head.length, 0);
-      return (head.subarray(0, n).toString("utf8").split("\n")[1] ?? "").startsWith(LAUNCHER_MARK);
+      return (head.subarray(0, n).toString("utf8").split("\n")[1] ?? "").startsWith(LAUNCHER_MARK) ? file : undefined;
     } finally {
       fs.closeSync(fd);
     }
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -136,11 +141,12 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
       return;
     }
     // Only a live launcher gets an answer: a signal to any other pid could kill it.
-    if (!isLauncher(parsed.pid, parsed.self)) {
+    const self = launcherPath(parsed.pid, parsed.self);
+    if (!self) {
       logger.debug("no launcher waits for this request", { pid: parsed.pid, self: parsed.self });
       return;
     }
-    const answer = await serveRequest(parsed, base, logger);
+    const answer = await serveRequest({ ...parsed, self }, base, logger);
     try {
       process.kill(parsed.pid, answer === "ok" ? "SIGUSR1" : "SIGUSR2");
     } catch (e) {

@@ -241,3 +241,16 @@ test("the launcher's request line is what helper-protocol.ts parses: absolute bu
   assert.notEqual(specOf(w), w.pristine, "the launcher's own JS part edited it");
   assert.match(fs.readFileSync(w.log, "utf8"), /"msg":"the runtime helper left this create to the runtime"/);
 });
+
+test("a launcher started by a relative name is answered too, with actk-hook found beside it", async (t) => {
+  const w = world(t);
+  await startHelper(t, w);
+  const bin = path.dirname(distBin("actk-runtime"));
+  const r = spawnSync("sh", ["./actk-runtime", "create", "--bundle", w.bundle, "c1"], { cwd: bin, encoding: "utf8", env: w.env });
+  assert.equal(r.status, 0, r.stderr);
+  const edited = specOf(w);
+  reset(w);
+  assert.equal(create(w, { ACTK_RUNTIME_HELPER: "off" }).status, 0);
+  assert.equal(specOf(w), edited);
+  assert.match(engines(w)[0] ?? "", /\(helper\)$/);
+});
