@@ -173,7 +173,7 @@ const results = await Promise.all(
       // The CLI's start-up is mostly V8 parsing its bundle: without whitespace and with shorter syntax there is
       // ≈20% less to parse (≈5 ms). Names are kept, so --debug stack traces still name the functions.
       ...(e.cli ? { minifyWhitespace: true, minifySyntax: true } : {}),
-      // ACTK_HOT_PATH: the per-container programs load NVML only for requests that need it (src/vendors/nvidia/nvml.ts).
+      // ACTK_HOT_PATH: the per-container programs load NVML only for requests that need it (src/core/start-path.ts).
       define: { ACTK_VERSION: JSON.stringify(pkg.version), ACTK_HOT_PATH: String(Boolean(e.hot)) },
       // koffi (NVML's FFI) is a native addon, required at run time only when NVML is used.
       external: ["koffi"],

@@ -19,6 +19,7 @@ import path from "node:path";
 import { ActkError, ExitCode, toActkError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import type { Logger } from "../core/log.js";
+import { markContainerStartPath } from "../core/start-path.js";
 import { helperEnvKeys, parseHelperRequest, type HelperRequest } from "./helper-protocol.js";
 import { readCmdline, runningHelper } from "./helper-pid.js";
 import { engineName, prepareBundle, setupRuntime } from "./main.js";
@@ -111,6 +112,8 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
     throw new ActkError("the runtime helper runs on Node, not Bun", { exitCode: ExitCode.host, fix: "start it as `node actk runtime helper` (dist/bin/actk's own #! line does)" });
   }
   checkDir(dir);
+  // Requests are container starts: plugins behave as in the launcher's own JS part (no NVML in discover()).
+  markContainerStartPath();
   const other = runningHelper(dir);
   if (other) {
     throw new ActkError(`another runtime helper (pid ${other}) already serves ${dir}`, {

@@ -254,3 +254,17 @@ test("a launcher started by a relative name is answered too, with actk-hook foun
   assert.equal(specOf(w), edited);
   assert.match(engines(w)[0] ?? "", /\(helper\)$/);
 });
+
+test("the helper discovers as a container start does: no NVML in discovery (the CLI's info does try it)", async (t) => {
+  const w = world(t);
+  // An NVML that cannot load leaves a note wherever discovery tries it.
+  fs.appendFileSync(w.env.ACTK_CONFIG_FILE as string, `log-level = "debug"\n[plugins."actk.vendor.v1".nvidia]\nnvml-library = "/opt/none/libnvidia-ml.so.1"\n`);
+  await startHelper(t, w);
+  assert.equal(create(w).status, 0);
+  const discovered = fs.readFileSync(w.log, "utf8").split("\n").filter((l) => l.includes('"msg":"discovered nvidia"'));
+  assert.equal(discovered.length, 1);
+  assert.doesNotMatch(discovered[0] ?? "", /NVML not used/);
+  assert.match(engines(w)[0] ?? "", /\(helper\)$/);
+  const info = spawnSync(distBin("actk"), ["info", "--vendor", "nvidia"], { encoding: "utf8", env: w.env });
+  assert.match(info.stdout, /NVML not used: .*ENOENT/);
+});

@@ -20,7 +20,8 @@ import { checkNvidiaRequirements } from "./requirements.js";
 import { selectNvidiaDevices } from "./select.js";
 import { simulateNvidia } from "./simulate.js";
 import { cudaVersionForDriver } from "./cuda-version.js";
-import { checkNvmlOptions, defaultNvmlOptions, NvmlOnDemand, nvmlOnDemandOnly, withNvml, type NvmlOptions } from "./nvml.js";
+import { checkNvmlOptions, defaultNvmlOptions, NvmlOnDemand, withNvml, type NvmlOptions } from "./nvml.js";
+import { onContainerStartPath } from "../../core/start-path.js";
 
 /** Env vars (and the volume-mount device list path) that mean a container may be asking for NVIDIA devices. */
 export const nvidiaRequestMarkers: readonly string[] = [
@@ -85,7 +86,7 @@ export class NvidiaVendor implements Vendor {
   readonly requestMarkers = nvidiaRequestMarkers;
 
   private readonly nvml: NvmlOnDemand;
-  /** True in actk-runtime and actk-hook: NVML only for a request naming a MIG UUID (nvml.ts). */
+  /** True on a container start (actk-runtime, actk-hook, the runtime helper): NVML only for a request naming a MIG UUID (nvml.ts). */
   private readonly nvmlOnDemandOnly: boolean;
 
   constructor(
@@ -93,7 +94,7 @@ export class NvidiaVendor implements Vendor {
     opts: { nvmlOnDemandOnly?: boolean } = {},
   ) {
     this.nvml = new NvmlOnDemand(host, config);
-    this.nvmlOnDemandOnly = opts.nvmlOnDemandOnly ?? nvmlOnDemandOnly;
+    this.nvmlOnDemandOnly = opts.nvmlOnDemandOnly ?? onContainerStartPath();
   }
 
   parseRequests(input: RequestInput): RequestParseResult {

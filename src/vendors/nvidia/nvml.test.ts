@@ -11,9 +11,10 @@ import { findProfile } from "../../sim/profiles.js";
 import { buildFakeNvml, fakeNvmlConfig, simMigUuid, type BuiltFakeNvml } from "../../../test/fixtures/fake-nvml/fake-nvml.js";
 import type { DeviceRequest } from "../../request/types.js";
 import { discoverNvidia } from "./discover.js";
+import { onContainerStartPath } from "../../core/start-path.js";
 import { defaultNvidiaPluginConfig, NvidiaVendor } from "./index.js";
 import {
-  checkNvmlOptions, cudaVersionString, defaultNvmlOptions, missingSymbols, needsNvml, NvmlOnDemand, nvmlOnDemandOnly, procfsBusId,
+  checkNvmlOptions, cudaVersionString, defaultNvmlOptions, missingSymbols, needsNvml, NvmlOnDemand, procfsBusId,
   readNvmlSnapshot, requiredSymbols, withNvml,
 } from "./nvml.js";
 import { LIB_DIR } from "./simulate.js";
@@ -202,7 +203,7 @@ test("on demand, NVML is loaded only for a request naming an unknown MIG UUID, a
   assert.equal(loads, 1, "the second MIG UUID request reuses the merged discovery");
   assert.equal(merged.devices.find((d) => d.uuid === wanted)?.index, "1:1");
   assert.equal(needsNvml([wanted], merged), false);
-  assert.equal(nvmlOnDemandOnly, false, "tests run the sources, not a per-container bundle");
+  assert.equal(onContainerStartPath(), false, "tests run the sources, not a per-container bundle");
 });
 
 test("the NVIDIA vendor merges NVML in discover(), or only in select() for MIG UUIDs in the per-container programs", (t) => {

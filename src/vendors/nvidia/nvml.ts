@@ -490,14 +490,6 @@ export function withNvml<D extends MergeableDiscovery>(
   return mergeNvmlSnapshot(discovery, result.snapshot);
 }
 
-declare const ACTK_HOT_PATH: boolean;
-/**
- * True in the per-container programs (actk-runtime's Node part, actk-hook; scripts/build.mjs defines
- * ACTK_HOT_PATH for them): there NVML (whose nvmlInit costs up to seconds without persistence mode)
- * is loaded only for a request that needs it, never by discover().
- */
-export const nvmlOnDemandOnly = typeof ACTK_HOT_PATH === "boolean" && ACTK_HOT_PATH;
-
 /** True when a device list names a MIG UUID the discovery does not know and NVML has not been asked yet. */
 export function needsNvml(devices: readonly string[], discovery: Discovery): boolean {
   if (discovery.source !== "procfs" || discovery.notes.some((n) => n.startsWith(NVML_NOT_USED))) return false;
