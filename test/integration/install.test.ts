@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { distBin, tempDir } from "../e2e/harness/requirements.js";
+import { distBin, repoRoot, tempDir } from "../e2e/harness/requirements.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -180,6 +180,14 @@ test("--with-node copies node and makes the entry points sh wrappers that use it
   assert.equal(r.status, 0, r.stderr);
   const lib = path.join(root, "opt/actk/lib/actk");
   assert.equal(fs.statSync(path.join(lib, "node")).size, fs.statSync(process.execPath).size);
+  // The bun the launcher prefers for its JS part goes along when the checkout has one (optional dependency).
+  const bun = path.join(repoRoot, "node_modules/@oven/bun-linux-x64/bin/bun");
+  if (fs.existsSync(bun)) {
+    assert.equal(fs.statSync(path.join(lib, "lib/bun")).size, fs.statSync(bun).size);
+    assert.equal(fs.statSync(path.join(lib, "lib/bun")).mode & 0o777, 0o755);
+  }
+  // The CLI's lazily loaded chunks are installed beside its runtime part.
+  assert.ok(fs.existsSync(path.join(lib, "lib/actk-cli-yaml.cjs")));
   const wrapper = fs.readFileSync(path.join(root, "opt/actk/bin/actk"), "utf8");
   assert.match(wrapper, /^#!\/bin\/sh\n/);
   assert.match(wrapper, /exec "\$lib\/node" "\$lib\/bin\/actk" "\$@"/);
