@@ -158,6 +158,11 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
   };
   socket.on("data", (chunk: Buffer) => {
     pending += chunk.toString("utf8");
+    // Launchers write whole lines under PIPE_BUF: anything longer without a newline is not one of theirs.
+    if (pending.length > 65536 && !pending.includes("\n")) {
+      logger.warn("dropped 64 KiB without a newline from the FIFO");
+      pending = "";
+    }
     let nl: number;
     while ((nl = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, nl);
