@@ -41,7 +41,15 @@ if (sim.status !== 0) {
 }
 const logFile = path.join(dir, "actk-runtime.log");
 const configFile = path.join(dir, "config.toml");
-writeFileSync(configFile, `[runtime]\nruntimes = [${JSON.stringify(runc)}]\nlog-file = ${JSON.stringify(logFile)}\n`);
+// The config an install writes (`actk config default`, every key with its comment), as the launcher
+// reads it on every call, with runc and a private log set in place.
+const defaults = spawnSync(distBin("actk"), ["config", "default"], { encoding: "utf8" });
+writeFileSync(configFile, defaults.stdout);
+const set = spawnSync(distBin("actk"), ["config", "--config-file", configFile, "--set", `runtime.runtimes=${runc}`, "--set", `runtime.log-file=${logFile}`, "--in-place"], { encoding: "utf8" });
+if (defaults.status !== 0 || set.status !== 0) {
+  process.stderr.write(`cannot write the bench config: ${defaults.stderr}${set.stderr}\n`);
+  process.exit(1);
+}
 const baseEnv = { ...process.env, ACTK_HOST_ROOT: hostRoot, ACTK_CONFIG_FILE: configFile };
 
 const rootfs = buildBusyboxRootfs(path.join(dir, "rootfs"));
