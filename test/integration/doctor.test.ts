@@ -109,3 +109,13 @@ test("containerd's actk runtime without SystemdCgroup while runc has it: exit 1,
   assert.equal(r.checks.find((c) => c.id === "engine.containerd")?.status, "ok");
   assert.match(r.checks.find((c) => c.id === "engine.containerd.cgroup")?.fix ?? "", /SystemdCgroup = true/);
 });
+
+test("a log file that cannot be written: toolkit.log.* warns and its fix names the config key as the file spells it", (t) => {
+  const root = healthySim(t);
+  // The simulated host has no /var/log: the default log files cannot be created there.
+  fs.rmSync(path.join(root, "var/log"), { recursive: true, force: true });
+  const r = doctor(root);
+  const log = r.checks.find((c) => c.id === "toolkit.log.runtime");
+  assert.equal(log?.status, "warn");
+  assert.match(log?.fix ?? "", /actk config --set runtime\.log-file=PATH --in-place/);
+});

@@ -42,14 +42,15 @@ export const toolkitCheck: DoctorCheck = {
     } else {
       out.push({ id: "toolkit.hook", status: "ok", summary: `hook ${hook} is executable` });
     }
-    const logs = [["runtime.logFile", cfg.runtime.logFile], ["hook.logFile", cfg.hook.logFile]] as const;
+    // Config key names, as the operator writes them in the file and with `actk config --set`.
+    const logs = [["runtime.log-file", cfg.runtime.logFile], ["hook.log-file", cfg.hook.logFile]] as const;
     for (const [key, file] of logs) {
       if (!file) continue;
       const dir = path.dirname(ctx.host.hostPath(file));
       const ok = fs.existsSync(ctx.host.hostPath(file)) ? writableDir(ctx.host.hostPath(file)) : writableDir(dir);
       out.push(ok
         ? { id: `toolkit.log.${key.split(".")[0]}`, status: "ok", summary: `${key} ${file} is writable` }
-        : { id: `toolkit.log.${key.split(".")[0]}`, status: "warn", summary: `${key} ${file} cannot be written; failures will not be logged`, fix: `mkdir -p ${path.posix.dirname(file)} (as root), or set ${key} to a writable path` });
+        : { id: `toolkit.log.${key.split(".")[0]}`, status: "warn", summary: `${key} ${file} cannot be written; failures will not be logged`, fix: `mkdir -p ${path.posix.dirname(file)} (as root), or: actk config --set ${key}=PATH --in-place` });
     }
     // The helper lives in the real host's /run and /proc: nothing to say about a simulated host.
     if (ctx.host.isRealHost) {
