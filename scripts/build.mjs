@@ -22,6 +22,13 @@ const entries = [
 
 // In the per-container programs, node:crypto and node:child_process are loaded on first use:
 // on Bun their modules pull in the stream machinery (≈15–30 ms each), and most runs never call them.
+/**
+ * Stand-in exports that forward each call (or `new`) to the function of the same name on the
+ * module `target` evaluates to, so the module is loaded (or a getter read) only when called.
+ */
+const forwarders = (names, target) =>
+  names.map((k) => `export function ${k}(...a) { return new.target ? new (${target}.${k})(...a) : ${target}.${k}.apply(this, a); }`);
+
 const lazyBuiltins = ["node:crypto", "node:child_process"];
 // The CLI does the same (cdi generate, info and explain never spawn), and so with node:net, which only
 // `actk runtime`'s helper socket uses.
@@ -35,10 +42,7 @@ function lazyBuiltinsPluginFor(modules) {
       b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, async (a) => {
         const real = await import(a.path);
         const names = Object.keys(real).filter((k) => k !== "default" && /^[A-Za-z_$][\w$]*$/.test(k) && typeof real[k] === "function");
-        const lines = [`let m; const load = () => (m ??= require(${JSON.stringify(a.path)}));`];
-        for (const k of names) {
-          lines.push(`export function ${k}(...a) { return new.target ? new (load().${k})(...a) : load().${k}.apply(this, a); }`);
-        }
+        const lines = [`let m; const load = () => (m ??= require(${JSON.stringify(a.path)}));`, ...forwarders(names, "load()")];
         lines.push(`export default new Proxy({}, { get: (_, k) => load()[k] });`);
         return { contents: lines.join("\n"), loader: "js" };
       });
@@ -110,7 +114,7 @@ const requiredBuiltinsPlugin = {
       const getters = props.filter(([k, d]) => d.get && typeof real[k] === "function").map(([k]) => k);
       const lines = [`const m = require(${JSON.stringify(a.path)});`, "export default m;"];
       if (plain.length) lines.push(`export const { ${plain.join(", ")} } = m;`);
-      for (const k of getters) lines.push(`export function ${k}(...a) { return new.target ? new m.${k}(...a) : m.${k}.apply(this, a); }`);
+      lines.push(...forwarders(getters, "m"));
       return { contents: lines.join("\n"), loader: "js" };
     });
   },
@@ -144,7 +148,7 @@ const lazyCliPackagesPlugin = {
       const { file, names } = lazyCliExports[a.path];
       // `require` is the bundle's own (the banner's createRequire), so the path is relative to dist/bin/actk.
       const lines = [`let m; const load = () => (m ??= require(${JSON.stringify(file)}));`];
-      for (const k of names) lines.push(`export function ${k}(...a) { return new.target ? new (load().${k})(...a) : load().${k}.apply(this, a); }`);
+      lines.push(...forwarders(names, "load()"));
       return { contents: lines.join("\n"), loader: "js" };
     });
   },

@@ -12,6 +12,7 @@ import { pluginDefaultsOf } from "../config/schema.js";
 import type { LoadedConfig } from "../config/types.js";
 import { createRegistry } from "../plugins.js";
 import type { Vendor } from "../vendors/vendor.js";
+import { engineIds, type Engine } from "../engines/engine.js";
 import type { OptionValues } from "./command.js";
 
 export class CliContext {
@@ -65,6 +66,19 @@ export class CliContext {
       });
     }
     return this._plugins;
+  }
+
+  /** The engine plugin named by --runtime; a usage error for an unknown name, a host error for one that did not initialise. */
+  engine(id: string, opts: { unchanged?: boolean } = {}): Engine {
+    const unchanged = opts.unchanged ? { unchanged: true } : {};
+    if (!(engineIds as readonly string[]).includes(id)) {
+      throw new ActkError(`unknown runtime "${id}"`, { place: "--runtime", exitCode: ExitCode.usage, ...unchanged, fix: `use one of ${engineIds.join(", ")}` });
+    }
+    const engine = this.plugins.get<Engine>(PluginType.engine, id);
+    if (engine) return engine;
+    const rec = this.plugins.record(PluginType.engine, id);
+    if (rec) throw unavailablePluginError(`the ${id} engine plugin`, rec, { place: "--runtime", ...unchanged });
+    throw new ActkError(`the ${id} engine plugin is not registered`, { place: "--runtime", exitCode: ExitCode.host, ...unchanged, fix: "see `actk plugins`" });
   }
 
   /** Vendors that initialised, optionally limited to ids ("all" or a list). */

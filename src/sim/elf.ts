@@ -38,25 +38,11 @@ export interface SharedObjectOptions {
 /** Bytes of an ELF little-endian ET_DYN file with the given SONAME (ELF64 x86-64, or ELF32 i386). */
 export function buildSharedObject(opts: SharedObjectOptions): Buffer {
   if (opts.arch === "i386") return buildSharedObject32(opts);
-  const names = [opts.soname, ...(opts.needed ?? [])];
-  // String table: a leading NUL, then each name NUL-terminated.
-  const offsets: number[] = [];
-  let strtab = "\0";
-  for (const n of names) {
-    offsets.push(Buffer.byteLength(strtab));
-    strtab += `${n}\0`;
-  }
-  const strBytes = Buffer.from(strtab, "utf8");
+  const { strBytes, entries } = dynamicParts(opts);
   const phnum = 2;
   const strOffset = ELF_HEADER_SIZE + phnum * PROGRAM_HEADER_SIZE;
   const dynOffset = align(strOffset + strBytes.length, 8);
-  const dynEntries: [number, number][] = [
-    ...(opts.needed ?? []).map((_, i): [number, number] => [DT_NEEDED, offsets[i + 1] as number]),
-    [DT_SONAME, offsets[0] as number],
-    [DT_STRTAB, strOffset], // vaddr == file offset: the one PT_LOAD maps the file at 0
-    [DT_STRSZ, strBytes.length],
-    [DT_NULL, 0],
-  ];
+  const dynEntries = entries(strOffset); // vaddr == file offset: the one PT_LOAD maps the file at 0
   const dynSize = dynEntries.length * 16;
   const total = dynOffset + dynSize;
   const b = Buffer.alloc(total);
@@ -103,7 +89,10 @@ export function buildSharedObject(opts: SharedObjectOptions): Buffer {
   return b;
 }
 
-/** String table and dynamic entries shared by both classes: SONAME first, then DT_NEEDED names. */
+/**
+ * String table (a leading NUL, then each name NUL-terminated: SONAME first, then DT_NEEDED names)
+ * and the dynamic entries that point into it, shared by both classes.
+ */
 function dynamicParts(opts: SharedObjectOptions): { strBytes: Buffer; entries: (strOffset: number) => [number, number][] } {
   const names = [opts.soname, ...(opts.needed ?? [])];
   const offsets: number[] = [];

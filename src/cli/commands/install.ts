@@ -11,24 +11,10 @@ import { createRegistry } from "../../plugins.js";
 import { runInstall, type StepResult } from "../../install/install.js";
 import { runUninstall } from "../../install/uninstall.js";
 import { runningDistDir } from "../../install/layout.js";
-import type { Command, Invocation } from "../command.js";
-import { unavailablePluginError } from "../context.js";
+import type { Command } from "../command.js";
 
 declare const ACTK_VERSION: string;
 const actkVersion = typeof ACTK_VERSION === "string" ? ACTK_VERSION : "dev";
-
-function engineById(inv: Invocation, id: string): Engine {
-  if (!(engineIds as readonly string[]).includes(id)) {
-    throw new ActkError(`unknown runtime "${id}"`, { place: "--runtime", exitCode: ExitCode.usage, unchanged: true, fix: `use one of ${engineIds.join(", ")}` });
-  }
-  const engine = inv.ctx.plugins.get<Engine>(PluginType.engine, id);
-  if (!engine) {
-    const rec = inv.ctx.plugins.record(PluginType.engine, id);
-    if (rec) throw unavailablePluginError(`the ${id} engine plugin`, rec, { place: "--runtime", unchanged: true });
-    throw new ActkError(`the ${id} engine plugin is not registered`, { place: "--runtime", exitCode: ExitCode.host, unchanged: true, fix: "see `actk plugins`" });
-  }
-  return engine;
-}
 
 /**
  * A reader that goes away (`actk install | head`) must not kill the process between two
@@ -100,7 +86,7 @@ its new config (its files were put back). Inputs are checked before the first wr
       throw new ActkError(`unknown --compat value "${compat}"`, { place: "--compat", exitCode: ExitCode.usage, unchanged: true, fix: "use --compat nvidia" });
     }
     const runtimes = [...new Set(((v.runtime as string[] | undefined) ?? []).flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean))];
-    const engines = runtimes.map((id) => engineById(inv, id));
+    const engines = runtimes.map((id) => inv.ctx.engine(id, { unchanged: true }));
     const host = inv.ctx.host;
     const result = runInstall({
       host,

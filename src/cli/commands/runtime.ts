@@ -5,12 +5,10 @@
  */
 import path from "node:path";
 import { ActkError, ExitCode } from "../../core/errors.js";
-import { PluginType } from "../../core/registry.js";
 import type { ConfigMode, ConfigureOptions, Engine } from "../../engines/engine.js";
 import { engineIds } from "../../engines/engine.js";
 import { configureEngine, unconfigureEngine, type ConfigureResult, type UnconfigureResult } from "../../engines/transaction.js";
 import type { Command, Invocation, OptionSpec } from "../command.js";
-import { unavailablePluginError } from "../context.js";
 import { helperCommand } from "./runtime-helper.js";
 
 const defaultHookFile = "/usr/share/containers/oci/hooks.d/oci-actk-hook.json";
@@ -22,17 +20,7 @@ const engineOption: Record<string, OptionSpec> = {
 };
 
 function engineFor(inv: Invocation): Engine {
-  const id = String(inv.values.runtime);
-  if (!(engineIds as readonly string[]).includes(id)) {
-    throw new ActkError(`unknown runtime "${id}"`, { place: "--runtime", exitCode: ExitCode.usage, fix: `use one of ${engineIds.join(", ")}` });
-  }
-  const engine = inv.ctx.plugins.get<Engine>(PluginType.engine, id);
-  if (!engine) {
-    const rec = inv.ctx.plugins.record(PluginType.engine, id);
-    if (rec) throw unavailablePluginError(`the ${id} engine plugin`, rec, { place: "--runtime" });
-    throw new ActkError(`the ${id} engine plugin is not registered`, { place: "--runtime", exitCode: ExitCode.host, fix: "see `actk plugins`" });
-  }
-  return engine;
+  return inv.ctx.engine(String(inv.values.runtime));
 }
 
 function configMode(v: unknown): ConfigMode {

@@ -5,26 +5,10 @@
  * control node. Never throws for a host without AMD GPUs.
  */
 import type { DeviceNode } from "../../edits/container-edits.js";
-import { inspectDeviceNode } from "../../host/device-node.js";
+import { hostDeviceNode } from "../../host/device-node.js";
 import type { HostRoot } from "../../host/host-root.js";
 import type { Discovery, VendorDevice } from "../vendor.js";
 import { amdModel, gfxTarget, kfdTopologyNodes, parseKfdProperties, pciBusId, prop } from "./kfd-topology.js";
-
-function hostDeviceNode(host: HostRoot, p: string, notes: string[]): DeviceNode | undefined {
-  const st = inspectDeviceNode(host, p);
-  if (st.state === "missing") {
-    notes.push(`${p} is missing.`);
-    return undefined;
-  }
-  if (st.state === "other") {
-    notes.push(`${p} is ${st.what}, not a character device; it is ignored.`);
-    return undefined;
-  }
-  const node: DeviceNode = { path: p, type: "c", major: st.major, minor: st.minor, fileMode: st.mode, permissions: "rwm" };
-  const hp = host.hostPath(p);
-  if (hp !== p) node.hostPath = hp;
-  return node;
-}
 
 /** DRM node names (card<N>, renderD<M>) of a PCI device, from its sysfs drm/ directory. */
 function drmNames(host: HostRoot, busId: string, renderMinor: number): string[] {
@@ -59,7 +43,7 @@ export function discoverAmd(host: HostRoot): Discovery {
     if (!names.includes(render)) names.push(render);
     const ordered = [...names.filter((x) => x.startsWith("card")), ...names.filter((x) => x.startsWith("renderD"))];
     const deviceNodes = ordered
-      .map((name) => hostDeviceNode(host, `/dev/dri/${name}`, notes))
+      .map((name) => hostDeviceNode(host, `/dev/dri/${name}`, notes, { noteMissing: true }))
       .filter((x): x is DeviceNode => x !== undefined);
     const uniqueId = props.get("unique_id") ?? 0n;
     const deviceId = prop(props, "device_id") ?? 0;
@@ -80,7 +64,7 @@ export function discoverAmd(host: HostRoot): Discovery {
   }
   const controlNodes: DeviceNode[] = [];
   if (devices.length) {
-    const kfd = hostDeviceNode(host, "/dev/kfd", notes);
+    const kfd = hostDeviceNode(host, "/dev/kfd", notes, { noteMissing: true });
     if (kfd) controlNodes.push(kfd);
   } else {
     notes.push("the KFD topology lists no GPU nodes.");

@@ -7,7 +7,7 @@
  */
 import { ActkError, toActkError } from "../../core/errors.js";
 import type { DeviceNode } from "../../edits/container-edits.js";
-import { inspectDeviceNode } from "../../host/device-node.js";
+import { hostDeviceNode } from "../../host/device-node.js";
 import type { HostRoot } from "../../host/host-root.js";
 import type { Discovery, VendorDevice } from "../vendor.js";
 import { type AscendChip, chipByPciDevice, chipFacts, huaweiPciVendor } from "./chips.js";
@@ -33,20 +33,6 @@ export interface AscendDiscovery extends Discovery {
 
 export function isAscendDiscovery(d: Discovery): d is AscendDiscovery {
   return d.vendor === "ascend" && typeof (d as AscendDiscovery).mountLists === "object";
-}
-
-/** A DeviceNode for a host node, numbers from the host; undefined (with a note) when it is not a char device. */
-export function hostDeviceNode(host: HostRoot, hostSeen: string, containerPath: string, notes: string[]): DeviceNode | undefined {
-  const st = inspectDeviceNode(host, hostSeen);
-  if (st.state === "missing") return undefined;
-  if (st.state === "other") {
-    notes.push(`${hostSeen} is ${st.what}, not a character device; it is ignored.`);
-    return undefined;
-  }
-  const node: DeviceNode = { path: containerPath, type: "c", major: st.major, minor: st.minor, fileMode: st.mode, permissions: "rwm" };
-  const hp = host.hostPath(hostSeen);
-  if (hp !== containerPath) node.hostPath = hp;
-  return node;
 }
 
 /** "Version=24.1.rc2" from version.info (key case as the driver writes it varies). */
@@ -105,7 +91,7 @@ export function discoverAscend(host: HostRoot): AscendDiscovery {
   if (kinds.length > 1) notes.push(`NPUs of different generations (${kinds.join(", ")}) found in /sys; the chip type is not reported per NPU.`);
 
   for (const id of numbered(/^davinci(\d+)$/)) {
-    const node = hostDeviceNode(host, `/dev/davinci${id}`, `/dev/davinci${id}`, notes);
+    const node = hostDeviceNode(host, `/dev/davinci${id}`, notes);
     if (!node) continue;
     devices.push({
       vendor: "ascend", kind: "ascend.com/npu", index: String(id), model: chip, deviceNodes: [node],
@@ -114,7 +100,7 @@ export function discoverAscend(host: HostRoot): AscendDiscovery {
   }
   for (const id of numbered(/^vdavinci(\d+)$/)) {
     // A vNPU is presented to the container as /dev/davinci<id> (ascend-docker-runtime's VIRTUAL option).
-    const node = hostDeviceNode(host, `/dev/vdavinci${id}`, `/dev/davinci${id}`, notes);
+    const node = hostDeviceNode(host, `/dev/vdavinci${id}`, notes, { containerPath: `/dev/davinci${id}` });
     if (!node) continue;
     devices.push({
       vendor: "ascend", kind: "ascend.com/npu", index: String(id), model: chip, deviceNodes: [node],
@@ -126,20 +112,20 @@ export function discoverAscend(host: HostRoot): AscendDiscovery {
   const anyAscend = devices.length > 0;
   if (anyAscend) {
     // 310B hosts may carry davinci_manager_docker; containers always see /dev/davinci_manager.
-    const manager = hostDeviceNode(host, "/dev/davinci_manager", "/dev/davinci_manager", notes) ??
-      hostDeviceNode(host, "/dev/davinci_manager_docker", "/dev/davinci_manager", notes);
+    const manager = hostDeviceNode(host, "/dev/davinci_manager", notes) ??
+      hostDeviceNode(host, "/dev/davinci_manager_docker", notes, { containerPath: "/dev/davinci_manager" });
     if (manager) controlNodes.push(manager);
     else notes.push("/dev/davinci_manager is missing; containers cannot manage NPUs without it (is the driver loaded?).");
     const wanted = chip ? chipFacts(chip)?.controlNodes ?? [] : ["devmm_svm", "hisi_hdc", "dvpp_cmdlist"];
     for (const name of wanted) {
-      const n = hostDeviceNode(host, `/dev/${name}`, `/dev/${name}`, notes);
+      const n = hostDeviceNode(host, `/dev/${name}`, notes);
       if (n) controlNodes.push(n);
       else if (name === "devmm_svm" || name === "hisi_hdc") notes.push(`/dev/${name} is missing.`);
     }
     for (const dir of ["uburma", "ummu"]) {
       for (const e of host.readdir(`/dev/${dir}`)) {
         if (e.isDirectory) continue;
-        const n = hostDeviceNode(host, `/dev/${dir}/${e.name}`, `/dev/${dir}/${e.name}`, notes);
+        const n = hostDeviceNode(host, `/dev/${dir}/${e.name}`, notes);
         if (n) controlNodes.push(n);
       }
     }

@@ -8,6 +8,7 @@
  * driver files from ld.so.cache + search paths (libraries.ts).
  */
 import path from "node:path";
+import { splitRdev } from "../../host/device-node.js";
 import type { HostRoot } from "../../host/host-root.js";
 import { parseProcDevices } from "../../host/proc-devices.js";
 import type { ContainerEdits, DeviceNode } from "../../edits/container-edits.js";
@@ -50,16 +51,6 @@ export function isNvidiaDiscovery(d: Discovery): d is NvidiaDiscovery {
   return d.vendor === NVIDIA_VENDOR && typeof (d as Partial<NvidiaDiscovery>).hostRoot === "string";
 }
 
-/** Linux dev_t → major/minor (glibc's gnu_dev_major/minor, for the values Node's stat returns). */
-export function splitDev(rdev: number): { major: number; minor: number } {
-  const hi = Math.floor(rdev / 2 ** 32);
-  const lo = rdev >>> 0;
-  return {
-    major: ((lo >>> 8) & 0xfff) | ((hi & 0xfffff000) >>> 0),
-    minor: (lo & 0xff) | ((lo >>> 12) & 0xfff00),
-  };
-}
-
 /**
  * A device node entry: type/major/minor/fileMode from stat when the host has
  * a real char device there, else from what the driver would have created.
@@ -69,7 +60,7 @@ export function deviceNode(host: HostRoot, p: string, fallback: { major: number;
   const node: DeviceNode = { path: p, type: "c", permissions: "rwm" };
   if (!host.isRealHost) node.hostPath = host.hostPath(p);
   if (st?.isCharacterDevice()) {
-    const { major, minor } = splitDev(st.rdev);
+    const { major, minor } = splitRdev(st.rdev);
     Object.assign(node, { major, minor, fileMode: st.mode & 0o777 });
     if (st.gid !== 0) node.gid = st.gid;
   } else {
