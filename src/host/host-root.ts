@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import path from "node:path";
-import { resolveInRoot, resolveRelativeToRoot, type Lookup } from "./path-in-root.js";
+import { newLookupCache, resolveInRoot, resolveRelativeToRoot, type LookupCache } from "./path-in-root.js";
 
 /**
  * nvidia2 before nvidia10: runs of digits compare as numbers, the rest by code
@@ -47,7 +47,7 @@ export interface DirEntry {
 export class HostRoot {
   readonly root: string;
 
-  constructor(root = "/", private readonly lookups?: Map<string, Lookup>) {
+  constructor(root = "/", private readonly lookups?: LookupCache) {
     this.root = path.resolve(root);
   }
 
@@ -59,7 +59,7 @@ export class HostRoot {
    * A simulated host only: the real host ("/") is read with realpath, as always.
    */
   withLookupCache(): HostRoot {
-    return new HostRoot(this.root, new Map());
+    return new HostRoot(this.root, newLookupCache());
   }
 
   /** The root from --host-root, else ACTK_HOST_ROOT, else "/". */
