@@ -37,6 +37,11 @@ export interface ResolveOptions {
    * their vendor like any request.
    */
   cdi?: (names: readonly string[]) => ContainerEdits;
+  /**
+   * false: discover the whole host even for a few devices (tests compare both). Default true: each vendor
+   * reads what its requests need (DiscoveryScope); an error is reported from a whole-host discovery.
+   */
+  scopedDiscovery?: boolean;
 }
 
 export interface ResolvedRequest {
@@ -86,13 +91,16 @@ export function resolveContainerEdits(input: RequestInput, vendors: readonly Ven
     parsed.push({ request, vendor });
   }
 
+  // Container starts ask for a few devices: each vendor is told which requests it serves, and may read less.
+  const scoped = opts.scopedDiscovery ?? true;
   const discoveries = new Map<string, Discovery>();
-  const discover = (vendor: Vendor): Discovery => {
+  const discover = (vendor: Vendor, wholeHost = false): Discovery => {
     let d = discoveries.get(vendor.id);
-    if (!d) {
-      d = vendor.discover();
+    if (!d || (wholeHost && d.scoped)) {
+      const scope = scoped && !wholeHost ? { requests: parsed.filter((p) => p.vendor === vendor).map((p) => p.request) } : undefined;
+      d = vendor.discover(scope);
       discoveries.set(vendor.id, d);
-      logger.debug(`discovered ${vendor.id}`, { source: d.source, devices: d.devices.length, notes: d.notes });
+      logger.debug(`discovered ${vendor.id}`, { source: d.source, devices: d.devices.length, scoped: d.scoped === true, notes: d.notes });
     }
     return d;
   };
@@ -111,10 +119,18 @@ export function resolveContainerEdits(input: RequestInput, vendors: readonly Ven
       continue;
     }
     let devices: VendorDevice[];
-    try {
-      const discovery = discover(vendor);
+    const selectIn = (discovery: Discovery): VendorDevice[] => {
       vendor.checkRequirements(request, discovery);
-      devices = vendor.select(request, discovery);
+      return vendor.select(request, discovery);
+    };
+    try {
+      try {
+        devices = selectIn(discover(vendor));
+      } catch (e) {
+        // What the user reads (the devices there are, the requirement unmet) comes from the whole host.
+        if (!discover(vendor).scoped) throw e;
+        devices = selectIn(discover(vendor, true));
+      }
     } catch (e) {
       const err = toActkError(e);
       errors.push(requestError(err.format(), undefined, err.exitCode));

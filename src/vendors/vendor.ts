@@ -37,6 +37,11 @@ export interface VendorDevice {
   aliasKinds?: string[];
 }
 
+/** The requests a discovery is made for (one vendor's, at container start). */
+export interface DiscoveryScope {
+  requests: readonly DeviceRequest[];
+}
+
 export interface Discovery {
   vendor: string;
   /** Where the facts came from: "procfs", "nvml", "sysfs", "csv", … */
@@ -54,6 +59,12 @@ export interface Discovery {
    * node, reported by `actk doctor` with the command that creates them.
    */
   missingNodes?: DeviceNode[];
+  /**
+   * Read for a DiscoveryScope: devices the scope does not name may lack their nodes, partitions and
+   * details, and host-wide facts the requests do not need may be absent. Good for `select` and the edits
+   * of what it returns; anything else (listing devices, error messages) needs a discovery without a scope.
+   */
+  scoped?: boolean;
 }
 
 export interface EditsOptions {
@@ -89,8 +100,12 @@ export interface Vendor {
   /** Pure: what the container asks this vendor for. */
   parseRequests(input: RequestInput): RequestParseResult;
 
-  /** Read the host (through the HostRoot given at init). Never throws for a missing driver: say so in notes. */
-  discover(): Discovery;
+  /**
+   * Read the host (through the HostRoot given at init). Never throws for a missing driver: say so in notes.
+   * With a scope, a vendor may read only what `select` and the edits need for those requests (and mark the
+   * result `scoped`); without one, it reads everything.
+   */
+  discover(scope?: DiscoveryScope): Discovery;
 
   /**
    * The devices a request selects, in request order; throws ActkError naming

@@ -24,6 +24,7 @@ import { parseCapabilityFile, parseDriverVersionFile, parseGpuInformation, parse
 import { modelByName } from "./models.js";
 import { discoverNvidiaFeatures, type NvidiaFeatures } from "./features.js";
 import { discoverTegra, isTegra } from "./tegra.js";
+import type { NvidiaScope } from "./scope.js";
 
 export const NVIDIA_VENDOR = "nvidia";
 export const NVIDIA_GPU_KIND = "nvidia.com/gpu";
@@ -72,7 +73,13 @@ export function deviceNode(host: HostRoot, p: string, fallback: { major: number;
 /** "auto": CSV lists on a Tegra board without discrete GPUs, procfs otherwise; or one forced. */
 export type NvidiaDiscoveryMode = "auto" | "procfs" | "csv";
 
-export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = defaultDriverSearchOptions, mode: NvidiaDiscoveryMode = "auto"): NvidiaDiscovery {
+/**
+ * `scope`: read the nodes of the GPUs it names only (the others are listed, without them), MIG devices only of
+ * GPUs it names a MIG device of, and the driver files of its capabilities only; no feature nodes (scope.ts).
+ */
+export function discoverNvidia(
+  host: HostRoot, search: DriverSearchOptions = defaultDriverSearchOptions, mode: NvidiaDiscoveryMode = "auto", scope?: NvidiaScope,
+): NvidiaDiscovery {
   const notes: string[] = [];
   const out: NvidiaDiscovery = {
     vendor: NVIDIA_VENDOR, source: "procfs", devices: [], controlNodes: [], notes, hostRoot: host.root, majors: {},
@@ -151,19 +158,22 @@ export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = def
   };
   const capsMajor = out.majors["nvidia-caps"];
 
+  if (scope) out.scoped = true;
   infos.forEach((info, i) => {
     if (info.excluded) notes.push(`GPU ${info.busId} is excluded by the driver (NVreg_ExcludedGpus)`);
     const index = String(i);
+    if (scope && !scope.gpus.has(index) && !scope.gpus.has(info.uuid.toLowerCase())) {
+      out.devices.push(listedGpu(info, index, []));
+      return;
+    }
     const gpuNode = deviceNode(host, `/dev/nvidia${info.minor}`, { major, minor: info.minor });
-    const nodes = [gpuNode, ...drmNodes(host, info.busId)];
-    const model = modelByName(info.model);
-    const details: Record<string, string | number | boolean> = { minor: info.minor };
-    if (info.videoBios) details.videoBios = info.videoBios;
-    if (model) Object.assign(details, { architecture: model.architecture, computeCapability: model.computeCapability, brand: model.brand });
-    const gpu: VendorDevice = {
-      vendor: NVIDIA_VENDOR, kind: NVIDIA_GPU_KIND, index, uuid: info.uuid, model: info.model, busId: info.busId,
-      deviceNodes: nodes, details,
-    };
+    const gpu = listedGpu(info, index, [gpuNode, ...drmNodes(host, info.busId)]);
+    const details = gpu.details as Record<string, string | number | boolean>;
+    // A whole GPU is selected alike with or without MIG devices: a scope reads them only when it names one.
+    if (scope && !scope.migParents.has(index)) {
+      out.devices.push(gpu);
+      return;
+    }
     const children = migDevices(host, info, index, gpuNode, capsMajor, migMinors, notes);
     details.migEnabled = children.length > 0;
     // The driver creates capabilities/gpu<minor>/mig only for GPUs that support MIG.
@@ -189,14 +199,24 @@ export function discoverNvidia(host: HostRoot, search: DriverSearchOptions = def
       if (maj !== undefined) (out.missingNodes ??= []).push({ path: p, type: "c", major: maj, minor, fileMode: 0o666 });
     }
   }
-  out.features = discoverNvidiaFeatures(host, capsMajor, migMinors, (p, fallback) => deviceNode(host, p, fallback));
+  // Only requests with extras use the feature nodes; a scope has none (NvidiaVendor.commonEdits reads them when asked).
+  if (!scope) out.features = discoverNvidiaFeatures(host, capsMajor, migMinors, (p, fallback) => deviceNode(host, p, fallback));
   if (missing.length) notes.push(`missing control nodes ${missing.join(", ")}: run \`actk system create-device-nodes --control-devices\``);
 
   if (version) {
-    out.driverFiles = locateDriverFiles(host, version, search, cache());
+    out.driverFiles = locateDriverFiles(host, version, search, cache(), scope?.capabilities);
     notes.push(...out.driverFiles.notes);
   }
   return out;
+}
+
+/** A GPU as procfs describes it, with its nodes. */
+function listedGpu(info: GpuInformation, index: string, deviceNodes: DeviceNode[]): VendorDevice {
+  const model = modelByName(info.model);
+  const details: Record<string, string | number | boolean> = { minor: info.minor };
+  if (info.videoBios) details.videoBios = info.videoBios;
+  if (model) Object.assign(details, { architecture: model.architecture, computeCapability: model.computeCapability, brand: model.brand });
+  return { vendor: NVIDIA_VENDOR, kind: NVIDIA_GPU_KIND, index, uuid: info.uuid, model: info.model, busId: info.busId, deviceNodes, details };
 }
 
 /** /dev/dri nodes of a GPU: the entries of /sys/bus/pci/devices/<bus>/drm. */

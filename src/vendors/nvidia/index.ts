@@ -8,7 +8,7 @@ import { PluginType } from "../../core/registry.js";
 import type { HostRoot } from "../../host/host-root.js";
 import type { DeviceRequest, RequestInput, RequestParseResult } from "../../request/types.js";
 import type { SimTree } from "../../sim/tree.js";
-import type { CdiNamingOptions, CommonEditsRequest, Discovery, EditsOptions, Vendor, VendorDevice } from "../vendor.js";
+import type { CdiNamingOptions, CommonEditsRequest, Discovery, DiscoveryScope, EditsOptions, Vendor, VendorDevice } from "../vendor.js";
 import type { ContainerEdits } from "../../edits/container-edits.js";
 import { ActkError, ExitCode } from "../../core/errors.js";
 import { discoverNvidia, isNvidiaDiscovery, NVIDIA_VENDOR, type NvidiaDiscoveryMode } from "./discover.js";
@@ -22,6 +22,7 @@ import { simulateNvidia } from "./simulate.js";
 import { cudaVersionForDriver } from "./cuda-version.js";
 import { checkNvmlOptions, defaultNvmlOptions, NvmlOnDemand, withNvml, type NvmlOptions } from "./nvml.js";
 import { onContainerStartPath } from "../../core/start-path.js";
+import { nvidiaScopeOf } from "./scope.js";
 
 /** Env vars (and the volume-mount device list path) that mean a container may be asking for NVIDIA devices. */
 export const nvidiaRequestMarkers: readonly string[] = [
@@ -101,10 +102,11 @@ export class NvidiaVendor implements Vendor {
     return parseNvidiaRequests(input, this.config);
   }
 
-  discover(): Discovery {
+  discover(scope?: DiscoveryScope): Discovery {
     // One pass over the host: resolving ≈1000 paths under the same directories looks each one up once.
     const host = this.host.withLookupCache();
-    const d = discoverNvidia(host, this.config, this.config.discoveryMode);
+    // A scope only on a container start, where NVML is not merged in (its devices are the whole host's).
+    const d = discoverNvidia(host, this.config, this.config.discoveryMode, this.nvmlOnDemandOnly ? nvidiaScopeOf(scope) : undefined);
     return this.nvmlOnDemandOnly ? d : withNvml(host, d, this.config);
   }
 

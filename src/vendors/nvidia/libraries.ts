@@ -187,12 +187,15 @@ export function driverVersionFromLibraries(host: HostRoot, search: DriverSearchO
 
 /**
  * `ldCache`: the host's ld.so.cache already read by the caller (discovery reads it once), with the notes
- * reading it gave; read here when not given.
+ * reading it gave; read here when not given. `only`: look for the files of these capabilities alone (a
+ * superset of what edits.ts mounts for them); firmware and IPC paths are always looked for.
  */
 export function locateDriverFiles(
   host: HostRoot, driverVersion: string, search: DriverSearchOptions = defaultDriverSearchOptions,
   ldCache?: { entries: LdCacheEntry[] | undefined; notes: readonly string[] },
+  only?: ReadonlySet<DriverCapability>,
 ): DriverFiles {
+  const wanted = (c: DriverCapability): boolean => !only || only.has(c);
   const notes: string[] = [...(ldCache?.notes ?? [])];
   const cache = ldCache ? ldCache.entries : readHostLdCache(host, notes);
   // SONAME → cache entries, so each library is one lookup instead of a scan of the whole cache.
@@ -214,6 +217,7 @@ export function locateDriverFiles(
     libraries.push(lib);
   };
   for (const lib of driverLibraries) {
+    if (!wanted(lib.capability)) continue;
     const soname = sonameOf(lib, driverVersion);
     let found = false;
     for (const e of bySoname.get(soname) ?? []) {
@@ -238,6 +242,7 @@ export function locateDriverFiles(
   }
   const binaries: FoundFile[] = [];
   for (const b of driverBinaries) {
+    if (!wanted(b.capability)) continue;
     for (const dir of search.binarySearchPaths) {
       const p = path.posix.join(dir, b.name);
       const st = host.stat(p);
@@ -270,10 +275,11 @@ export function locateDriverFiles(
   }
   const configs: FoundFile[] = [];
   for (const c of driverConfigFiles) {
+    if (!wanted(c.capability)) continue;
     if (host.stat(c.path)?.isFile()) configs.push({ capability: c.capability, path: host.resolveRelative(c.path), containerPath: c.path });
   }
   // The display driver's GLX server module lives with the X modules, versioned like the libraries.
-  for (const dir of ["/usr/lib/xorg/modules/extensions", "/usr/lib64/xorg/modules/extensions", "/usr/lib/x86_64-linux-gnu/nvidia/xorg"]) {
+  for (const dir of wanted("display") ? ["/usr/lib/xorg/modules/extensions", "/usr/lib64/xorg/modules/extensions", "/usr/lib/x86_64-linux-gnu/nvidia/xorg"] : []) {
     const p = path.posix.join(dir, `libglxserver_nvidia.so.${driverVersion}`);
     if (host.stat(p)?.isFile()) {
       configs.push({ capability: "display", path: host.resolveRelative(p), containerPath: p });
