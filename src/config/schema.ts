@@ -358,23 +358,29 @@ export function renderDefaultConfig(pluginDefaults: PluginDefaults = {}): string
  */
 export function renderConfigFile(config: ActkConfig, pluginDefaults: PluginDefaults = {}): string {
   const defaults = config;
-  const lines: string[] = [
+  const describe = (s: KeySpec, lead = ""): string[] => wrap(lead + s.description + (s.values ? ` (${s.values.join(", ")})` : "")).map((l) => `# ${l}`);
+  const keyLine = (s: KeySpec): string => `${s.key.split(".").pop()} = ${tomlValue(getField(defaults, s.field))}`;
+  // runtime.runtimes opens the file: actk-runtime's sh launcher reads the file up to that line, one byte per
+  // read(2), before every runtime command of every container (docs/runtime.md "Speed").
+  const first = configKeys.find((s) => s.key === "runtime.runtimes");
+  const lines: string[] = first ? ["[runtime]", keyLine(first)] : [];
+  lines.push(
     "# actk configuration (TOML). Every key is listed with what it does; `actk config default` shows the defaults.",
     "# Location: --config-file, else $ACTK_CONFIG_FILE, else $XDG_CONFIG_HOME/actk/config.toml,",
     "# else /etc/actk/config.toml. Change a key with `actk config --set KEY=VALUE --in-place`.",
-  ];
-  const tables = new Map<string, KeySpec[]>();
+  );
+  if (first) lines.push(...describe(first, "runtimes, above, first in the file on purpose (actk-runtime reads the file up to it on every call): "));
+  // The rest of [runtime] comes next, under the header the file opened with.
+  const tables = new Map<string, KeySpec[]>(first ? [["runtime", []]] : []);
   for (const s of configKeys) {
+    if (s === first) continue;
     const table = s.key.split(".").slice(0, -1).join(".");
     (tables.get(table) ?? tables.set(table, []).get(table))?.push(s);
   }
   for (const [table, specs] of tables) {
-    lines.push("", `[${table}]`);
-    for (const s of specs) {
-      const extra = s.values ? ` (${s.values.join(", ")})` : "";
-      for (const l of wrap(s.description + extra)) lines.push(`# ${l}`);
-      lines.push(`${s.key.split(".").pop()} = ${tomlValue(getField(defaults, s.field))}`);
-    }
+    lines.push("");
+    if (!(first && table === "runtime")) lines.push(`[${table}]`);
+    for (const s of specs) lines.push(...describe(s), keyLine(s));
   }
   for (const [pk, section] of Object.entries(pluginDefaults)) {
     // A plugin without settable keys gets no (empty) table.
