@@ -132,100 +132,108 @@ for actk_a in "$@"; do
 	esac
 done
 
-if [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; then
-	actk_spec=${actk_bundle:-.}/config.json
-	if [ -f "$actk_spec" ] && grep -q -F \
-		-e NVIDIA_VISIBLE_DEVICES -e NVIDIA_DRIVER_CAPABILITIES -e NVIDIA_REQUIRE_ -e CUDA_VERSION \
-		-e NVIDIA_DISABLE_REQUIRE -e NVIDIA_IMEX_CHANNELS -e NVIDIA_MIG_ -e NVIDIA_GDS -e NVIDIA_MOFED \
-		-e NVIDIA_NVSWITCH -e NVIDIA_GDRCOPY \
-		-e DOCKER_RESOURCE_ -e /var/run/nvidia-container-devices -e nvidia-container-runtime-hook \
-		-e ASCEND_VISIBLE_DEVICES -e ASCEND_RUNTIME_OPTIONS -e ASCEND_RUNTIME_MOUNTS -e ASCEND_VNPU_SPECS \
-		-e ASCEND_ALLOW_LINK \
-		-e AMD_VISIBLE_DEVICES -e ROCR_VISIBLE_DEVICES \
-		-e cdi.k8s.io/ \
-		"$actk_spec"; then
-		# The per-host runtime helper (src/runtime/helper.ts), when one runs: a line on its FIFO and
-		# a signal back instead of a JS engine's start. Only a FIFO owned by the user running this
-		# (root, for engines), with a live helper behind it; any doubt falls through to the JS part.
-		actk_hdir=${ACTK_RUNTIME_HELPER:-/run/actk/runtime-helper}
-		actk_answer=
-		if [ "$actk_hdir" != off ] && [ -p "$actk_hdir/requests" ] && [ -O "$actk_hdir/requests" ] &&
-			[ -f "$actk_hdir/pid" ] && read -r actk_hpid <"$actk_hdir/pid" && kill -0 "$actk_hpid" 2>/dev/null; then
-			actk_b=${actk_bundle:-.}
-			case $actk_b in /*) ;; *) actk_b=$PWD/$actk_b ;; esac
-			# Tab-separated, one line (src/runtime/helper-protocol.ts).
-			actk_req="actk-helper-1	$$	$actk_b	$0	$actk_runtime	$actk_debug	${ACTK_CONFIG_FILE:-}	${ACTK_HOST_ROOT:-}	${XDG_CONFIG_HOME:-}	${ACTK_RUNTIME_MODE:-}	${ACTK_RUNTIME_ALIAS_MODE:-}	${ACTK_RUNTIME_LDCACHE:-}	${ACTK_RUNTIME_LOG_FILE:-}"
-			actk_nl='
+# Every command but `create` goes on here, before dash has parsed the rest of this file.
+{ [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; } || exec "$actk_runtime" "$@"
+
+actk_spec=${actk_bundle:-.}/config.json
+# busybox's grep starts in about half the time of GNU grep (no PCRE library to load; none at all when
+# static), and this runs for every container: use it when root owns it (docs/runtime.md "Speed").
+actk_grep=grep
+if [ -f /bin/busybox ] && [ -x /bin/busybox ] && [ -O /bin/busybox ]; then
+	actk_grep="/bin/busybox grep"
+fi
+# shellcheck disable=SC2086 # actk_grep is a program and its applet
+if [ -f "$actk_spec" ] && $actk_grep -q -F \
+	-e NVIDIA_VISIBLE_DEVICES -e NVIDIA_DRIVER_CAPABILITIES -e NVIDIA_REQUIRE_ -e CUDA_VERSION \
+	-e NVIDIA_DISABLE_REQUIRE -e NVIDIA_IMEX_CHANNELS -e NVIDIA_MIG_ -e NVIDIA_GDS -e NVIDIA_MOFED \
+	-e NVIDIA_NVSWITCH -e NVIDIA_GDRCOPY \
+	-e DOCKER_RESOURCE_ -e /var/run/nvidia-container-devices -e nvidia-container-runtime-hook \
+	-e ASCEND_VISIBLE_DEVICES -e ASCEND_RUNTIME_OPTIONS -e ASCEND_RUNTIME_MOUNTS -e ASCEND_VNPU_SPECS \
+	-e ASCEND_ALLOW_LINK \
+	-e AMD_VISIBLE_DEVICES -e ROCR_VISIBLE_DEVICES \
+	-e cdi.k8s.io/ \
+	"$actk_spec"; then
+	# The per-host runtime helper (src/runtime/helper.ts), when one runs: a line on its FIFO and
+	# a signal back instead of a JS engine's start. Only a FIFO owned by the user running this
+	# (root, for engines), with a live helper behind it; any doubt falls through to the JS part.
+	actk_hdir=${ACTK_RUNTIME_HELPER:-/run/actk/runtime-helper}
+	actk_answer=
+	if [ "$actk_hdir" != off ] && [ -p "$actk_hdir/requests" ] && [ -O "$actk_hdir/requests" ] &&
+		[ -f "$actk_hdir/pid" ] && read -r actk_hpid <"$actk_hdir/pid" && kill -0 "$actk_hpid" 2>/dev/null; then
+		actk_b=${actk_bundle:-.}
+		case $actk_b in /*) ;; *) actk_b=$PWD/$actk_b ;; esac
+		# Tab-separated, one line (src/runtime/helper-protocol.ts).
+		actk_req="actk-helper-1	$$	$actk_b	$0	$actk_runtime	$actk_debug	${ACTK_CONFIG_FILE:-}	${ACTK_HOST_ROOT:-}	${XDG_CONFIG_HOME:-}	${ACTK_RUNTIME_MODE:-}	${ACTK_RUNTIME_ALIAS_MODE:-}	${ACTK_RUNTIME_LDCACHE:-}	${ACTK_RUNTIME_LOG_FILE:-}"
+		actk_nl='
 '
-			case $actk_req in
-			*"$actk_nl"*) actk_answer=unsendable ;;
-			*) [ ${#actk_req} -lt 4000 ] || actk_answer=unsendable ;;
-			esac
-			case ${actk_b}${0}${actk_runtime}${ACTK_CONFIG_FILE:-}${ACTK_HOST_ROOT:-}${XDG_CONFIG_HOME:-}${ACTK_RUNTIME_LOG_FILE:-} in
-			*"	"*) actk_answer=unsendable ;;
-			esac
-			if [ -z "$actk_answer" ]; then
-				trap 'actk_answer=ok' USR1
-				trap 'actk_answer=fallback' USR2
-				# Read-write: opening never blocks, even if the helper has just gone.
-				printf '%s\n' "$actk_req" 1<>"$actk_hdir/requests"
-				sleep "${ACTK_RUNTIME_HELPER_TIMEOUT:-5}" &
-				actk_sleep=$!
-				# A trapped signal ends `wait` at once (POSIX); the answer may also have come already.
-				[ -n "$actk_answer" ] || wait "$actk_sleep"
-				kill "$actk_sleep" 2>/dev/null
-				# exec resets caught signals: the low-level runtime starts with the engine's dispositions.
-				[ "$actk_answer" = ok ] && exec "$actk_runtime" "$@"
-				# Caught, not ignored (ignored ones would pass to runc and the container): a late answer is harmless.
-				trap : USR1 USR2
-				actk_answer=${actk_answer:-timeout}
-			fi
-		fi
-		actk_self=$0
-		if [ -L "$0" ]; then
-			actk_self=$(readlink -f -- "$0" 2>/dev/null) || actk_self=$0
-		fi
-		actk_lib=${ACTK_RUNTIME_LIB:-${actk_self%/*}/../lib/actk-runtime.mjs}
-		# The JS engine (docs/runtime.md): ACTK_JS, else a bun shipped with the install, else the
-		# checkout's node_modules bun, else node (ACTK_NODE, PATH, /usr/local/bin, /usr/bin).
-		actk_js=
-		actk_want=${ACTK_JS:-}
-		case $actk_want in
-		"" | node) ;;
-		*/*) actk_js=$actk_want ;;
-		*) actk_js=$(command -v "$actk_want" 2>/dev/null) || actk_fail "ACTK_JS=$actk_want was not found. Fix: set ACTK_JS to the absolute path of bun or node" 4 ;;
+		case $actk_req in
+		*"$actk_nl"*) actk_answer=unsendable ;;
+		*) [ ${#actk_req} -lt 4000 ] || actk_answer=unsendable ;;
 		esac
-		if [ -z "$actk_want" ]; then
-			for actk_c in "${actk_self%/*}/../lib/bun" "${actk_self%/*}/../bun" "${actk_self%/*}/../../node_modules/@oven/bun-linux-x64/bin/bun"; do
-				# Only a bun owned by the user running this (root, for engines): never one another user could swap.
-				if [ -f "$actk_c" ] && [ -x "$actk_c" ] && [ -O "$actk_c" ]; then
-					actk_js=$actk_c
-					break
-				fi
+		case ${actk_b}${0}${actk_runtime}${ACTK_CONFIG_FILE:-}${ACTK_HOST_ROOT:-}${XDG_CONFIG_HOME:-}${ACTK_RUNTIME_LOG_FILE:-} in
+		*"	"*) actk_answer=unsendable ;;
+		esac
+		if [ -z "$actk_answer" ]; then
+			trap 'actk_answer=ok' USR1
+			trap 'actk_answer=fallback' USR2
+			# Read-write: opening never blocks, even if the helper has just gone.
+			printf '%s\n' "$actk_req" 1<>"$actk_hdir/requests"
+			sleep "${ACTK_RUNTIME_HELPER_TIMEOUT:-5}" &
+			actk_sleep=$!
+			# A trapped signal ends `wait` at once (POSIX); the answer may also have come already.
+			[ -n "$actk_answer" ] || wait "$actk_sleep"
+			kill "$actk_sleep" 2>/dev/null
+			# exec resets caught signals: the low-level runtime starts with the engine's dispositions.
+			[ "$actk_answer" = ok ] && exec "$actk_runtime" "$@"
+			# Caught, not ignored (ignored ones would pass to runc and the container): a late answer is harmless.
+			trap : USR1 USR2
+			actk_answer=${actk_answer:-timeout}
+		fi
+	fi
+	actk_self=$0
+	if [ -L "$0" ]; then
+		actk_self=$(readlink -f -- "$0" 2>/dev/null) || actk_self=$0
+	fi
+	actk_lib=${ACTK_RUNTIME_LIB:-${actk_self%/*}/../lib/actk-runtime.mjs}
+	# The JS engine (docs/runtime.md): ACTK_JS, else a bun shipped with the install, else the
+	# checkout's node_modules bun, else node (ACTK_NODE, PATH, /usr/local/bin, /usr/bin).
+	actk_js=
+	actk_want=${ACTK_JS:-}
+	case $actk_want in
+	"" | node) ;;
+	*/*) actk_js=$actk_want ;;
+	*) actk_js=$(command -v "$actk_want" 2>/dev/null) || actk_fail "ACTK_JS=$actk_want was not found. Fix: set ACTK_JS to the absolute path of bun or node" 4 ;;
+	esac
+	if [ -z "$actk_want" ]; then
+		for actk_c in "${actk_self%/*}/../lib/bun" "${actk_self%/*}/../bun" "${actk_self%/*}/../../node_modules/@oven/bun-linux-x64/bin/bun"; do
+			# Only a bun owned by the user running this (root, for engines): never one another user could swap.
+			if [ -f "$actk_c" ] && [ -x "$actk_c" ] && [ -O "$actk_c" ]; then
+				actk_js=$actk_c
+				break
+			fi
+		done
+	fi
+	if [ -z "$actk_js" ]; then
+		actk_js=${ACTK_NODE:-}
+		if [ -z "$actk_js" ]; then
+			actk_js=$(command -v node 2>/dev/null) || actk_js=
+			for actk_d in /usr/local/bin /usr/bin; do
+				[ -n "$actk_js" ] && break
+				[ -x "$actk_d/node" ] && actk_js=$actk_d/node
 			done
 		fi
-		if [ -z "$actk_js" ]; then
-			actk_js=${ACTK_NODE:-}
-			if [ -z "$actk_js" ]; then
-				actk_js=$(command -v node 2>/dev/null) || actk_js=
-				for actk_d in /usr/local/bin /usr/bin; do
-					[ -n "$actk_js" ] && break
-					[ -x "$actk_d/node" ] && actk_js=$actk_d/node
-				done
-			fi
-		fi
-		[ -n "$actk_js" ] || actk_fail "the container asks for a device but neither bun nor node (Node.js >= 20) was found. Fix: install Node.js, or set ACTK_JS to bun or node" 4
-		# Bun would read bunfig.toml (preload scripts) and .env files from the current directory,
-		# which the engine picks (the bundle): neither may steer a process that runs as root.
-		actk_jsflags=
-		case ${actk_js##*/} in
-		bun | bun-*) actk_jsflags="--config=/dev/null --no-env-file" ;;
-		esac
-		# The JS part edits config.json only; its stdout is never the engine's.
-		# shellcheck disable=SC2086 # actk_jsflags is a list of flags
-		ACTK_RUNTIME_STAGE=prepare ACTK_RUNTIME_SELF=$0 ACTK_LOW_LEVEL_RUNTIME=$actk_runtime ACTK_RUNTIME_HELPER_STATE=$actk_answer \
-			"$actk_js" $actk_jsflags "$actk_lib" "$@" </dev/null >/dev/null || exit $?
 	fi
+	[ -n "$actk_js" ] || actk_fail "the container asks for a device but neither bun nor node (Node.js >= 20) was found. Fix: install Node.js, or set ACTK_JS to bun or node" 4
+	# Bun would read bunfig.toml (preload scripts) and .env files from the current directory,
+	# which the engine picks (the bundle): neither may steer a process that runs as root.
+	actk_jsflags=
+	case ${actk_js##*/} in
+	bun | bun-*) actk_jsflags="--config=/dev/null --no-env-file" ;;
+	esac
+	# The JS part edits config.json only; its stdout is never the engine's.
+	# shellcheck disable=SC2086 # actk_jsflags is a list of flags
+	ACTK_RUNTIME_STAGE=prepare ACTK_RUNTIME_SELF=$0 ACTK_LOW_LEVEL_RUNTIME=$actk_runtime ACTK_RUNTIME_HELPER_STATE=$actk_answer \
+		"$actk_js" $actk_jsflags "$actk_lib" "$@" </dev/null >/dev/null || exit $?
 fi
 
 exec "$actk_runtime" "$@"

@@ -138,7 +138,7 @@ test("launcher and args.ts agree on the command and the bundle", () => {
     const parsed = parseRuntimeArgs(argv, "/cwd");
     // Run only the parsing part of the launcher: everything between the markers.
     const script = readFileSync(launcher, "utf8");
-    const part = script.slice(script.indexOf("actk_cmd=\n"), script.indexOf("if [ \"$actk_cmd\" = create ]"));
+    const part = script.slice(script.indexOf("actk_cmd=\n"), script.indexOf("# Every command but `create` goes on here"));
     const r = spawnSync("sh", ["-c", `${part}\nprintf '%s|%s' "$actk_cmd" "$actk_bundle"`, "sh", ...argv], { encoding: "utf8" });
     const [cmd, b] = r.stdout.split("|");
     assert.equal(cmd, parsed.command, argv.join(" "));
@@ -156,6 +156,28 @@ test("the launcher's pre-filter covers every vendor's request markers", (t) => {
   for (const v of vendors) {
     for (const marker of v.requestMarkers) {
       assert.ok(patterns.some((p) => marker.includes(p)), `${v.id} marker ${marker} is not in launcher.sh's grep list`);
+    }
+  }
+});
+
+test("the pre-filter decides alike with busybox's grep and with GNU grep", (t) => {
+  const box = sandbox(t);
+  // The same launcher without busybox (the fallback on hosts that have none).
+  const gnuOnly = path.join(box.dir, "bin", "actk-runtime-gnu-grep");
+  writeFileSync(gnuOnly, readFileSync(launcher, "utf8").replaceAll("/bin/busybox", "/nonexistent/busybox"));
+  const cases: [string[], boolean][] = [
+    [["HOME=/root"], false],
+    [["NVIDIA_VISIBLE_DEVICES=0"], true],
+    [["X=ASCEND_VISIBLE_DEVICES"], true], // a false positive costs a JS start, never a wrong container
+    [["AMD_VISIBLE_DEVICES=all"], true],
+    [["nvidia_visible_devices=0"], false],
+  ];
+  for (const [env, asks] of cases) {
+    const b = bundle(box.dir, `b-${cases.findIndex((c) => c[0] === env)}`, env);
+    for (const program of [undefined, gnuOnly]) {
+      const r = box.run(["create", "--bundle", b, "id"], { program });
+      assert.equal(r.nodeCalls.length, asks ? 1 : 0, `${env.join(" ")} through ${program ?? "the launcher"}`);
+      assert.equal(r.status, 7, "the low-level runtime ran");
     }
   }
 });
