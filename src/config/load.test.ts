@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";
-import { loadConfig, locateConfig } from "./load.js";
+import { loadConfig, locateConfig, ParsedConfigCache } from "./load.js";
 import { testPluginDefaults } from "./testdata/plugin-defaults.js";
 
 function withTemp(fn: (dir: string) => void): void {
@@ -99,4 +99,14 @@ test("a directory given as the config file is bad input", () => {
   withTemp((dir) => {
     assert.throws(() => loadConfig({ file: dir, env: {} }), (e: unknown) => e instanceof ActkError && e.exitCode === ExitCode.badInput);
   });
+});
+
+test("a ParsedConfigCache parses the same bytes once and gives each caller its own copy; new bytes are parsed", () => {
+  const cache = new ParsedConfigCache();
+  const a = cache.load('[runtime]\nmode = "cdi"\n', "/etc/actk/config.toml", undefined, false);
+  a.config.runtime.mode = "legacy";
+  const b = cache.load('[runtime]\nmode = "cdi"\n', "/etc/actk/config.toml", undefined, false);
+  assert.equal(b.config.runtime.mode, "cdi", "a caller's change never reaches the next one");
+  assert.equal(cache.load('[runtime]\nmode = "jit"\n', "/etc/actk/config.toml", undefined, false).config.runtime.mode, "jit");
+  assert.throws(() => cache.load('[runtime]\nmode = "fast"\n', "/etc/actk/config.toml", undefined, false), /got "fast"/);
 });

@@ -27,6 +27,22 @@ export interface LoadConfigOptions {
    * Given: plugin sections are checked against them. Absent: plugin sections are taken as written.
    */
   pluginDefaults?: PluginDefaults;
+  /** For a process that loads the config again and again (the runtime helper): the same bytes are parsed once. */
+  parsed?: ParsedConfigCache;
+}
+
+/**
+ * The last config text parsed, with what it gave. The file is still read every time: only a parse of
+ * byte-identical text (same file, same plugin defaults) is skipped, and each caller gets its own copy.
+ */
+export class ParsedConfigCache {
+  private last?: { key: string; loaded: LoadedConfig };
+
+  load(text: string, file: string, pluginDefaults: PluginDefaults | undefined, forceNvidia: boolean): LoadedConfig {
+    const key = JSON.stringify([file, forceNvidia, pluginDefaults ?? null, text]);
+    if (this.last?.key !== key) this.last = { key, loaded: loadConfigText(text, file, pluginDefaults, forceNvidia) };
+    return structuredClone(this.last.loaded);
+  }
 }
 
 export const NVIDIA_CONFIG_PATH = "/etc/nvidia-container-runtime/config.toml";
@@ -77,9 +93,11 @@ export function loadConfigText(text: string, file: string, pluginDefaults?: Plug
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
+  const parse = (text: string, file: string, forceNvidia = false): LoadedConfig =>
+    opts.parsed ? opts.parsed.load(text, file, opts.pluginDefaults, forceNvidia) : loadConfigText(text, file, opts.pluginDefaults, forceNvidia);
   const loc = locateConfig(opts);
   const text = readConfigText(loc.path);
-  if (text !== undefined) return { ...loadConfigText(text, loc.path, opts.pluginDefaults), path: loc.path };
+  if (text !== undefined) return { ...parse(text, loc.path), path: loc.path };
   if (loc.explicit) {
     throw new ActkError("config file does not exist", {
       file: loc.path, place: loc.origin === "ACTK_CONFIG_FILE" ? "ACTK_CONFIG_FILE" : undefined, exitCode: ExitCode.host,
@@ -88,7 +106,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   }
   const nvidiaPath = underRoot(opts.hostRoot, NVIDIA_CONFIG_PATH);
   const nvidiaText = readConfigText(nvidiaPath);
-  if (nvidiaText !== undefined) return { ...loadConfigText(nvidiaText, nvidiaPath, opts.pluginDefaults, true), path: loc.path };
+  if (nvidiaText !== undefined) return { ...parse(nvidiaText, nvidiaPath, true), path: loc.path };
   const config = defaultConfig();
   for (const [pk, section] of Object.entries(opts.pluginDefaults ?? {})) config.plugins[pk] = { ...section };
   return { config, source: "defaults", format: "defaults", path: loc.path };

@@ -2,10 +2,11 @@
  * The per-host runtime helper (`actk runtime helper`): a long-running process
  * that edits bundles for actk-runtime's launcher, so a `create` that asks for
  * a device pays a FIFO write and a signal instead of a JS engine's start
- * (docs/runtime.md "Runtime helper"). Nothing is cached between requests: each
- * one loads the config and discovers the host afresh, exactly as the
- * launcher's own JS part would, so a helper never serves stale answers; it is
- * only warm.
+ * (docs/runtime.md "Runtime helper"). Nothing the host or the config says is
+ * kept between requests: each one reads the config file and discovers the host
+ * afresh (for the devices it names), exactly as the launcher's own JS part
+ * would, so a helper never serves stale answers; it is only warm (and skips
+ * parsing config bytes it parsed before).
  *
  * Only root can ask (the FIFO is 0600 in a 0700 directory, both root's), and
  * the helper answers only a pid whose command line is the launcher's. Any
@@ -20,6 +21,7 @@ import { ActkError, ExitCode, toActkError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import type { Logger } from "../core/log.js";
 import { markContainerStartPath } from "../core/start-path.js";
+import { ParsedConfigCache } from "../config/load.js";
 import { helperEnvKeys, parseHelperRequest, type HelperRequest } from "./helper-protocol.js";
 import { readCmdline, runningHelper } from "./helper-pid.js";
 import { engineName, prepareBundle, setupRuntime } from "./main.js";
@@ -83,12 +85,12 @@ export function requestEnv(base: NodeJS.ProcessEnv, r: HelperRequest): NodeJS.Pr
 }
 
 /** Edit one bundle; the answer for the launcher. Errors never escape: the launcher's own JS part reports them. */
-export async function serveRequest(r: HelperRequest, base: NodeJS.ProcessEnv, helperLog: Logger): Promise<Answer> {
+export async function serveRequest(r: HelperRequest, base: NodeJS.ProcessEnv, helperLog: Logger, parsed?: ParsedConfigCache): Promise<Answer> {
   const t0 = performance.now();
   const env = requestEnv(base, r);
   let logger: Logger = helperLog;
   try {
-    const setup = setupRuntime(env, r.debug);
+    const setup = setupRuntime(env, r.debug, parsed);
     logger = setup.logger;
     const res = await prepareBundle(setup, { bundle: r.bundle, self: r.self, env });
     logger.info(res.changed ? "edited config.json" : "config.json unchanged", {
@@ -135,25 +137,27 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
   const socket = new net.Socket({ fd, readable: true, writable: false });
   writeFileAtomic(pidFile, `${process.pid}\n`);
 
+  // The config file is read for every request; its parse is kept while its bytes stay the same.
+  const parsed = new ParsedConfigCache();
   let pending = "";
   let chain: Promise<void> = Promise.resolve();
   const handle = async (line: string): Promise<void> => {
-    const parsed = parseHelperRequest(line);
-    if ("error" in parsed) {
-      logger.warn("ignored a request", { error: parsed.error });
+    const request = parseHelperRequest(line);
+    if ("error" in request) {
+      logger.warn("ignored a request", { error: request.error });
       return;
     }
     // Only a live launcher gets an answer: a signal to any other pid could kill it.
-    const self = launcherPath(parsed.pid, parsed.self);
+    const self = launcherPath(request.pid, request.self);
     if (!self) {
-      logger.debug("no launcher waits for this request", { pid: parsed.pid, self: parsed.self });
+      logger.debug("no launcher waits for this request", { pid: request.pid, self: request.self });
       return;
     }
-    const answer = await serveRequest({ ...parsed, self }, base, logger);
+    const answer = await serveRequest({ ...request, self }, base, logger, parsed);
     try {
-      process.kill(parsed.pid, answer === "ok" ? "SIGUSR1" : "SIGUSR2");
+      process.kill(request.pid, answer === "ok" ? "SIGUSR1" : "SIGUSR2");
     } catch (e) {
-      logger.warn("the launcher left before the answer", { pid: parsed.pid, error: (e as Error).message });
+      logger.warn("the launcher left before the answer", { pid: request.pid, error: (e as Error).message });
     }
   };
   socket.on("data", (chunk: Buffer) => {

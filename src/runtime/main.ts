@@ -19,7 +19,7 @@ import { ActkError, ExitCode, toActkError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createLogger, type LogLevel } from "../core/log.js";
 import { PluginType, type Registry } from "../core/registry.js";
-import { loadConfig } from "../config/load.js";
+import { loadConfig, type ParsedConfigCache } from "../config/load.js";
 import { pluginDefaultsOf } from "../config/schema.js";
 import type { ActkConfig } from "../config/types.js";
 import { doctorHint } from "../edits/resolve.js";
@@ -112,12 +112,12 @@ export interface RuntimeSetup {
 }
 
 /** Host root, config and logger as the environment says (same lookup as the CLI, so `actk config show` shows what the runtime uses). */
-export function setupRuntime(env: NodeJS.ProcessEnv, debug: boolean): RuntimeSetup {
+export function setupRuntime(env: NodeJS.ProcessEnv, debug: boolean, parsed?: ParsedConfigCache): RuntimeSetup {
   const host = HostRoot.fromEnvironment(undefined, env);
   // One registry for the config's plugin defaults (so every plugin's keys are checked, as by the
   // CLI) and for the vendors.
   const registry = createRegistry(host);
-  const loaded = loadConfig({ env, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(registry.list()) });
+  const loaded = loadConfig({ env, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(registry.list()), parsed });
   const config = loaded.config;
   const level: LogLevel = debug ? "debug" : config.runtime.logLevel;
   const logger = createLogger({ file: env.ACTK_RUNTIME_LOG_FILE ?? config.runtime.logFile, level, component: "actk-runtime" });
