@@ -5,7 +5,7 @@
  * outside every container rootfs, and a working directory of "/".
  */
 import { spawnSync } from "node:child_process";
-import { lstatSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";
 import { isWithin } from "../host/path-in-root.js";
@@ -41,9 +41,11 @@ export function scrubOwnEnv(env: NodeJS.ProcessEnv = process.env): string[] {
 export function hostProgram(name: string, forbidden: readonly string[] = [], dirs = childPath.split(":")): string {
   const candidates = name.startsWith("/") ? [name] : dirs.map((d) => path.join(d, name));
   for (const c of candidates) {
+    // Most candidates are absent (ldconfig.real outside Ubuntu): a test costs less than a thrown ENOENT.
+    if (!existsSync(c)) continue;
     let real: string;
     try {
-      real = realpathSync(c);
+      real = realpathSync.native(c);
     } catch {
       continue;
     }
