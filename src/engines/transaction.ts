@@ -236,9 +236,20 @@ function read(host: HostRoot, p: string): string | undefined {
   }
 }
 
-export function unconfigureEngine(engine: Engine, runtimeName: string, host: HostRoot, run: RunOptions): UnconfigureResult {
+/**
+ * `named`: files the user named (the configure command line repeated); each must be one the journal
+ * records, else nothing is changed. The journal decides what is restored either way.
+ */
+export function unconfigureEngine(engine: Engine, runtimeName: string, host: HostRoot, run: RunOptions, named: readonly { flag: string; path: string }[] = []): UnconfigureResult {
   const paths = journalPaths(host, engine.id, runtimeName);
   const journal = readJournal(paths.journal);
+  for (const n of journal ? named : []) {
+    if (journal?.files.some((f) => f.path === n.path)) continue;
+    throw new ActkError(`actk did not configure ${n.path} for ${engine.id} (runtime "${runtimeName}")`, {
+      place: `--${n.flag}`, exitCode: ExitCode.usage, unchanged: true,
+      fix: `its journal ${paths.journal} records ${journal?.files.map((f) => f.path).join(", ") || "no file"}; name one of those, or leave --${n.flag} out`,
+    });
+  }
   const base: UnconfigureResult = {
     engine: engine.id, dryRun: run.dryRun, changed: false, files: [], notes: [], kept: [],
     restartNeeded: false, restartCommand: engine.restartCommand,

@@ -268,3 +268,21 @@ test("uninstall --dry-run lists what it would undo and changes nothing; --json g
   const none = actk(["uninstall", "--host-root", simHost(t), "--json"]);
   assert.deepEqual(JSON.parse(none.stdout), { installed: false, dryRun: false, steps: [], restartNeeded: false, restartCommands: [] });
 });
+
+test("runtime unconfigure takes the configure line's --config: the file the journal records restores it, another changes nothing", (t) => {
+  const root = simHost(t);
+  const daemon = path.join(root, "etc/docker/daemon.json");
+  const c = actk(["--host-root", root, "runtime", "configure", "--runtime", "docker", "--config", "/etc/docker/daemon.json", "--no-verify"]);
+  assert.equal(c.status, 0, c.stderr);
+  const configured = fs.readFileSync(daemon, "utf8");
+  assert.notEqual(configured, daemonJson);
+
+  const wrong = actk(["--host-root", root, "runtime", "unconfigure", "--runtime", "docker", "--config", "/etc/docker/other.json"]);
+  assert.equal(wrong.status, 2, wrong.stderr);
+  assert.match(wrong.stderr, /--config.*actk did not configure \/etc\/docker\/other\.json for docker.*records \/etc\/docker\/daemon\.json/s);
+  assert.equal(fs.readFileSync(daemon, "utf8"), configured, "nothing changed");
+
+  const u = actk(["--host-root", root, "runtime", "unconfigure", "--runtime", "docker", "--config", "/etc/docker/daemon.json"]);
+  assert.equal(u.status, 0, u.stderr);
+  assert.equal(fs.readFileSync(daemon, "utf8"), daemonJson);
+});

@@ -137,12 +137,26 @@ const unconfigure: Command = {
 Reads the journal in /var/lib/actk/backups/ (under --host-root). A file still exactly as actk
 left it gets its previous bytes back (or is removed if actk created it). A file edited since
 keeps the user's edits: only the values actk set are put back, and a value the user changed
-after actk set it is kept and reported.`,
-  options: { ...engineOption },
-  examples: ["actk runtime unconfigure --runtime docker", "actk runtime unconfigure --runtime containerd --dry-run"],
+after actk set it is kept and reported. The journal says which files: --config,
+--drop-in-config and --oci-hook-path are accepted so the configure line can be repeated, and
+must name files it records.`,
+  options: {
+    ...engineOption,
+    config: { type: "string", valueName: "PATH", description: "the engine config configure edited (checked against the journal)" },
+    "drop-in-config": { type: "string", valueName: "PATH", description: "the drop-in configure wrote (checked against the journal)" },
+    "oci-hook-path": { type: "string", valueName: "PATH", description: "the hooks.d file configure wrote (checked against the journal)" },
+  },
+  examples: [
+    "actk runtime unconfigure --runtime docker",
+    "actk runtime unconfigure --runtime containerd --dry-run",
+    "actk runtime unconfigure --runtime docker --config /etc/docker/daemon.json",
+  ],
   run(inv) {
     const engine = engineFor(inv);
-    const result = unconfigureEngine(engine, runtimeName(inv.values["runtime-name"]), inv.ctx.host, { dryRun: Boolean(inv.values["dry-run"]), verify: false });
+    const named = (["config", "drop-in-config", "oci-hook-path"] as const)
+      .filter((flag) => typeof inv.values[flag] === "string" && inv.values[flag] !== "")
+      .map((flag) => ({ flag, path: absolute(flag, String(inv.values[flag])) }));
+    const result = unconfigureEngine(engine, runtimeName(inv.values["runtime-name"]), inv.ctx.host, { dryRun: Boolean(inv.values["dry-run"]), verify: false }, named);
     inv.out.data(result, () => human(result, "restored"));
     return ExitCode.ok;
   },
