@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createBundle } from "../../test/e2e/harness/bundle.js";
 import { buildBusyboxRootfs, findBusybox } from "../../test/e2e/harness/rootfs.js";
-import { distBin, findProgram } from "../../test/e2e/harness/requirements.js";
+import { distBin, findProgram, repoRoot } from "../../test/e2e/harness/requirements.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -58,7 +58,13 @@ const rootfs = buildBusyboxRootfs(path.join(dir, "rootfs"));
 // The runtime helper (docs/runtime.md "Runtime helper"), as `actk install` runs it, in a private directory.
 const helperDir = path.join(dir, "helper");
 const helperLog = openSync(path.join(dir, "helper.log"), "w");
-const helper = spawn(distBin("actk"), ["runtime", "helper", "--dir", helperDir], { stdio: ["ignore", helperLog, helperLog] });
+// On the bun `actk install` ships beside actk when there is one (its systemd unit runs it so), else on Node;
+// BENCH_HELPER_JS=node forces Node.
+const bun = path.join(repoRoot, "node_modules/@oven/bun-linux-x64/bin/bun");
+const helperOnBun = process.env.BENCH_HELPER_JS !== "node" && existsSync(bun);
+const helper = helperOnBun
+  ? spawn(bun, ["--config=/dev/null", "--no-env-file", distBin("actk"), "runtime", "helper", "--dir", helperDir], { stdio: ["ignore", helperLog, helperLog] })
+  : spawn(distBin("actk"), ["runtime", "helper", "--dir", helperDir], { stdio: ["ignore", helperLog, helperLog] });
 helper.unref(); // the bench ends when its work does; the exit handler stops the helper
 process.on("exit", () => helper.kill("SIGTERM"));
 for (let i = 0; i < 200 && !existsSync(path.join(helperDir, "pid")); i++) spawnSync("sleep", ["0.05"]);

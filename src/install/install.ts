@@ -207,14 +207,17 @@ export function runInstall(o: InstallOptions): InstallResult {
   };
   const skipped = (id: string, why: string): void => step({ id, status: "skipped", detail: `${id}: skipped (${why})` });
 
+  // actk-runtime's launcher runs its JS part on a bun beside it when there is one (docs/runtime.md), and so
+  // does the runtime helper's unit.
+  const bun = path.join(o.distDir, "..", "node_modules", "@oven", "bun-linux-x64", "bin", "bun");
+  const shipsBun = o.withNode && fs.existsSync(bun);
+  const installedBun = path.posix.join(layout.libDir, "lib", "bun");
   try {
     // 1. Programs.
     const changes: Change[] = [];
     for (const f of sources) changes.push(installFile(host, path.posix.join(layout.libDir, f.rel), fs.readFileSync(f.abs), f.mode, records, dryRun));
     if (o.withNode) changes.push(installFile(host, layout.nodePath, fs.readFileSync(o.nodeBinary), 0o755, records, dryRun));
-    // actk-runtime's launcher runs its JS part on a bun beside it when there is one (docs/runtime.md).
-    const bun = path.join(o.distDir, "..", "node_modules", "@oven", "bun-linux-x64", "bin", "bun");
-    if (o.withNode && fs.existsSync(bun)) changes.push(installFile(host, path.posix.join(layout.libDir, "lib", "bun"), fs.readFileSync(bun), 0o755, records, dryRun));
+    if (shipsBun) changes.push(installFile(host, installedBun, fs.readFileSync(bun), 0o755, records, dryRun));
     for (const p of programs) {
       const entry = path.posix.join(layout.binDir, p);
       changes.push(o.withNode
@@ -286,7 +289,8 @@ export function runInstall(o: InstallOptions): InstallResult {
       skipped("systemd", "--no-systemd");
     } else {
       const unitChanges: Change[] = [];
-      for (const u of systemdUnits(layout.binDir)) unitChanges.push(installFile(host, path.posix.join(unitDir, u.name), u.content, 0o644, records, dryRun));
+      const helperBun = shipsBun ? { bun: installedBun, actkBundle: path.posix.join(layout.libDir, "bin", "actk") } : undefined;
+      for (const u of systemdUnits(layout.binDir, helperBun)) unitChanges.push(installFile(host, path.posix.join(unitDir, u.name), u.content, 0o644, records, dryRun));
       for (const name of enabledUnits) unitChanges.push(installSymlink(host, path.posix.join(wantsDir, name), path.posix.join(unitDir, name), records, dryRun));
       save(unitChanges);
       const s = summarise(unitChanges, `systemd units in ${unitDir} (enabled: ${enabledUnits.join(", ")})`, dryRun);

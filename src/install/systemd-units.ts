@@ -12,8 +12,14 @@ export interface UnitFile {
   content: string;
 }
 
-export function systemdUnits(binDir: string): UnitFile[] {
+/**
+ * `helperBun`: the bun installed beside actk, and actk's bundle (not its sh wrapper) for bun to run: the
+ * helper then answers each request in about two thirds of Node's time (docs/runtime.md "Speed").
+ */
+export function systemdUnits(binDir: string, helperBun?: { bun: string; actkBundle: string }): UnitFile[] {
   const actk = `${binDir}/actk`;
+  // Bun reads bunfig.toml and .env from its working directory: neither may steer a root daemon.
+  const helperExec = helperBun ? `${helperBun.bun} --config=/dev/null --no-env-file ${helperBun.actkBundle} runtime helper` : `${actk} runtime helper`;
   return [
     {
       name: "actk-cdi-refresh.service",
@@ -61,7 +67,7 @@ ConditionPathExists=${actk}
 
 [Service]
 Type=simple
-ExecStart=${actk} runtime helper
+ExecStart=${helperExec}
 Restart=always
 RestartSec=1
 

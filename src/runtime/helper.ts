@@ -105,14 +105,39 @@ export async function serveRequest(r: HelperRequest, base: NodeJS.ProcessEnv, he
   }
 }
 
+/**
+ * The FIFO as a stream of chunks, opened read-write so it never reaches end-of-file when the last
+ * launcher closes it. Node: a non-blocking fd polled by libuv. Bun (1.4) busy-loops on that (one core
+ * at 100 %), but reads a blocking fd on a thread of its own without spinning.
+ */
+interface RequestSource {
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  destroy(): void;
+}
+
+function openRequests(fifo: string): RequestSource {
+  if ((process.versions as Record<string, string | undefined>).bun) {
+    const fd = fs.openSync(fifo, fs.constants.O_RDWR);
+    const stream = fs.createReadStream("", { fd, autoClose: true, highWaterMark: 65536 });
+    return {
+      on: (event, listener) => stream.on(event, (c: string | Buffer) => listener(typeof c === "string" ? Buffer.from(c) : c)),
+      // The pending read holds the process: an empty line (ignored) ends it, then nothing reads again.
+      destroy: () => {
+        const w = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        fs.writeSync(w, "\n");
+        fs.closeSync(w);
+        stream.destroy();
+      },
+    };
+  }
+  const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  return new net.Socket({ fd, readable: true, writable: false });
+}
+
 /** Run until stopped: make the FIFO, answer requests one at a time, clean up. */
 export async function runHelper(opts: HelperOptions): Promise<void> {
   const { dir, logger } = opts;
   const base = opts.env ?? process.env;
-  // Bun 1.4 busy-loops on a FIFO held by a net.Socket (one core at 100 %); Node's libuv waits properly.
-  if ((process.versions as Record<string, string | undefined>).bun) {
-    throw new ActkError("the runtime helper runs on Node, not Bun", { exitCode: ExitCode.host, fix: "start it as `node actk runtime helper` (dist/bin/actk's own #! line does)" });
-  }
   checkDir(dir);
   // Requests are container starts: plugins behave as in the launcher's own JS part (no NVML in discover()).
   markContainerStartPath();
@@ -132,9 +157,7 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
       file: fifo, exitCode: ExitCode.host, fix: "install coreutils (mkfifo)",
     });
   }
-  // Read-write: the FIFO never reaches end-of-file when the last launcher closes it.
-  const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
-  const socket = new net.Socket({ fd, readable: true, writable: false });
+  const source = openRequests(fifo);
   writeFileAtomic(pidFile, `${process.pid}\n`);
 
   // The config file is read for every request; its parse is kept while its bytes stay the same.
@@ -160,7 +183,7 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
       logger.warn("the launcher left before the answer", { pid: request.pid, error: (e as Error).message });
     }
   };
-  socket.on("data", (chunk: Buffer) => {
+  source.on("data", (chunk: Buffer) => {
     pending += chunk.toString("utf8");
     // Launchers write whole lines under PIPE_BUF: anything longer without a newline is not one of theirs.
     if (pending.length > 65536 && !pending.includes("\n")) {
@@ -171,6 +194,7 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
     while ((nl = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
+      if (line === "") continue;
       chain = chain.then(() => handle(line)).catch((e: unknown) => logger.error("request failed", { error: String(e) }));
     }
   });
@@ -181,7 +205,7 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
   logger.info("runtime helper listening", { fifo, pid: process.pid });
   opts.onReady?.({ fifo, pidFile });
   await stop;
-  socket.destroy();
+  source.destroy();
   await chain;
   // Launchers check the pid file first: remove it before the FIFO, and only if it is still ours.
   try {

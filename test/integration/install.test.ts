@@ -286,3 +286,17 @@ test("runtime unconfigure takes the configure line's --config: the file the jour
   assert.equal(u.status, 0, u.stderr);
   assert.equal(fs.readFileSync(daemon, "utf8"), daemonJson);
 });
+
+test("with --with-node and a bun to ship, the runtime helper's unit runs the actk bundle on that bun, never steered by bunfig or .env", (t) => {
+  const root = simHost(t);
+  const r = actk(["install", "--host-root", root, "--with-node", "--prefix", "/opt/actk", "--no-cdi", "--runtime", "docker", "--no-verify"]);
+  assert.equal(r.status, 0, r.stderr);
+  const unit = fs.readFileSync(path.join(root, "etc/systemd/system/actk-runtime-helper.service"), "utf8");
+  const bun = path.join(repoRoot, "node_modules/@oven/bun-linux-x64/bin/bun");
+  assert.match(unit, fs.existsSync(bun)
+    ? /^ExecStart=\/opt\/actk\/lib\/actk\/lib\/bun --config=\/dev\/null --no-env-file \/opt\/actk\/lib\/actk\/bin\/actk runtime helper$/m
+    : /^ExecStart=\/opt\/actk\/bin\/actk runtime helper$/m);
+  const u = actk(["uninstall", "--host-root", root]);
+  assert.equal(u.status, 0, u.stderr);
+  assert.ok(!fs.existsSync(path.join(root, "etc/systemd/system/actk-runtime-helper.service")));
+});

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import path from "node:path";
-import { distBin, tempDir } from "../e2e/harness/requirements.js";
+import { distBin, repoRoot, tempDir } from "../e2e/harness/requirements.js";
 import { formatHelperRequest, parseHelperRequest } from "../../src/runtime/helper-protocol.js";
 
 interface World {
@@ -41,8 +41,14 @@ function world(t: TestContext, containerEnv = ["NVIDIA_VISIBLE_DEVICES=0"]): Wor
   return { dir, host, bundle, pristine, log, helperDir, env: { PATH: process.env.PATH, ACTK_HOST_ROOT: host, ACTK_CONFIG_FILE: config, ACTK_RUNTIME_HELPER: helperDir } };
 }
 
-async function startHelper(t: TestContext, w: World, extra: string[] = []): Promise<ChildProcess> {
-  const child = spawn(distBin("actk"), ["runtime", "helper", "--dir", w.helperDir, ...extra], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH } });
+/** The bun `actk install` ships beside actk (and runs the helper on), from this checkout's node_modules. */
+const bun = path.join(repoRoot, "node_modules/@oven/bun-linux-x64/bin/bun");
+
+async function startHelper(t: TestContext, w: World, extra: string[] = [], on: "node" | "bun" = "node"): Promise<ChildProcess> {
+  const [program, args] = on === "bun"
+    ? [bun, ["--config=/dev/null", "--no-env-file", distBin("actk"), "runtime", "helper", "--dir", w.helperDir, ...extra]]
+    : [distBin("actk"), ["runtime", "helper", "--dir", w.helperDir, ...extra]];
+  const child = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH } });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   t.after(() => {
@@ -267,4 +273,35 @@ test("the helper discovers as a container start does: no NVML in discovery (the 
   assert.match(engines(w)[0] ?? "", /\(helper\)$/);
   const info = spawnSync(distBin("actk"), ["info", "--vendor", "nvidia"], { encoding: "utf8", env: w.env });
   assert.match(info.stdout, /NVML not used: .*ENOENT/);
+});
+
+test("on Bun the helper edits alike, serves concurrent creates, and on SIGTERM cleans up and exits", { skip: !fs.existsSync(bun) && "no bun in node_modules" }, async (t) => {
+  const w = world(t);
+  reset(w);
+  const direct = create(w, { ACTK_RUNTIME_HELPER: "off" });
+  assert.equal(direct.status, 0, direct.stderr);
+  const edited = specOf(w);
+  reset(w);
+  const helper = await startHelper(t, w, [], "bun");
+  const viaBun = create(w);
+  assert.equal(viaBun.status, 0, viaBun.stderr);
+  assert.equal(specOf(w), edited);
+  assert.match(engines(w).at(-1) ?? "", /^bun .* \(helper\)$/);
+  // Four launchers at once: each line is read whole and each bundle edited by the helper.
+  const bundles = [1, 2, 3, 4].map((i) => {
+    const b = path.join(w.dir, `b${i}`);
+    fs.cpSync(w.bundle, b, { recursive: true });
+    fs.writeFileSync(path.join(b, "config.json"), w.pristine);
+    return b;
+  });
+  const runs = bundles.map((b, i) => new Promise<number | null>((resolve) => {
+    spawn(distBin("actk-runtime"), ["create", "--bundle", b, `c${i}`], { stdio: "ignore", env: w.env }).once("exit", resolve);
+  }));
+  assert.deepEqual(await Promise.all(runs), [0, 0, 0, 0]);
+  for (const b of bundles) assert.notEqual(fs.readFileSync(path.join(b, "config.json"), "utf8"), w.pristine, b);
+  assert.equal(engines(w).filter((e) => /^bun .* \(helper\)$/.test(e)).length, 5);
+  const exited = new Promise<number | null>((r) => helper.once("exit", r));
+  helper.kill("SIGTERM");
+  assert.equal(await exited, 0, "the helper exits once it has cleaned up (its FIFO read does not hold it)");
+  assert.deepEqual(fs.readdirSync(w.helperDir), []);
 });

@@ -16,11 +16,14 @@ Listens on DIR/requests (a FIFO, mode 0600, in a directory of mode 0700) and wri
 DIR/pid. actk-runtime's launcher, for a \`create\` that asks for a device, writes one line there
 and waits for a signal instead of starting bun or Node: a GPU container's start then costs a few
 milliseconds more than bare runc instead of a JS engine's start.
-Nothing is cached: each request loads the config and discovers the host afresh, with the
-ACTK_CONFIG_FILE, ACTK_HOST_ROOT and ACTK_RUNTIME_* values of the launcher that sent it (the
-engine's environment), exactly as the launcher's own JS part would. Any error, a helper that is
-not running, or one that does not answer within ACTK_RUNTIME_HELPER_TIMEOUT seconds (default 5)
-makes the launcher do the work itself, so the helper is never required.
+Nothing the host or the config says is kept: each request reads the config and discovers the
+host afresh (for the devices it names), with the ACTK_CONFIG_FILE, ACTK_HOST_ROOT and
+ACTK_RUNTIME_* values of the launcher that sent it (the engine's environment), exactly as the
+launcher's own JS part would. Runs on Node or Bun (the unit \`actk install --with-node\` writes
+uses the bun it installs: a request takes about two thirds of Node's time there).
+Any error, a helper that is not running, or one that does not answer within
+ACTK_RUNTIME_HELPER_TIMEOUT seconds (default 5) makes the launcher do the work itself, so the
+helper is never required.
 The launcher looks in ACTK_RUNTIME_HELPER (default ${defaultHelperDir}; \`off\` never asks).
 Stops on SIGTERM or SIGINT, removing its pid file and FIFO.
 --status prints the pid of the helper serving DIR and exits 0, or exits 1 when none runs.`,
