@@ -122,10 +122,13 @@ function openRequests(fifo: string): RequestSource {
     return {
       on: (event, listener) => stream.on(event, (c: string | Buffer) => listener(typeof c === "string" ? Buffer.from(c) : c)),
       // The pending read holds the process: an empty line (ignored) ends it, then nothing reads again.
+      // Written through the fd already held, so it works when the FIFO's path is gone too.
       destroy: () => {
-        const w = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-        fs.writeSync(w, "\n");
-        fs.closeSync(w);
+        try {
+          fs.writeSync(fd, "\n");
+        } catch {
+          // the fd is closed already: no read is pending
+        }
         stream.destroy();
       },
     };

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { TestContext } from "node:test";
-import { distBin, needs, program, tempDir } from "./harness/requirements.js";
+import { distBin, needs, program, repoRoot, tempDir } from "./harness/requirements.js";
 import { findBusybox } from "./harness/rootfs.js";
 import { createBundle } from "./harness/bundle.js";
 import { runLifecycle } from "./harness/runc.js";
@@ -40,10 +40,15 @@ function runThroughActk(t: TestContext, opts: { profile?: string; env: string[];
   };
 }
 
-/** `actk runtime helper` in a private directory, stopped after the test. */
-async function startHelper(t: TestContext): Promise<string> {
+/** The bun `actk install --with-node` ships and runs the helper on, from this checkout. */
+const bun = path.join(repoRoot, "node_modules/@oven/bun-linux-x64/bin/bun");
+
+/** `actk runtime helper` in a private directory, on Node or on Bun as the installed unit runs it, stopped after the test. */
+async function startHelper(t: TestContext, on: "node" | "bun"): Promise<string> {
   const dir = path.join(tempDir(t, "actk-helper-"), "helper");
-  const child = spawn(distBin("actk"), ["runtime", "helper", "--dir", dir], { stdio: "ignore" });
+  const child = on === "bun"
+    ? spawn(bun, ["--config=/dev/null", "--no-env-file", distBin("actk"), "runtime", "helper", "--dir", dir], { stdio: "ignore" })
+    : spawn(distBin("actk"), ["runtime", "helper", "--dir", dir], { stdio: "ignore" });
   t.after(() => {
     child.kill("SIGTERM");
   });
@@ -75,9 +80,10 @@ test("NVIDIA_VISIBLE_DEVICES=0 on dgx-h100 gives /dev/nvidia0, the control nodes
   assert.ok(seen.libs.some((l) => /\/libnvidia-ml\.so\.550\.54\.15$/.test(l)), seen.libs.join("\n"));
 });
 
-test("with the runtime helper running, NVIDIA_VISIBLE_DEVICES=0 gives the same container, edited by the helper", async (t) => {
+for (const on of ["node", "bun"] as const) {
+test(`with the runtime helper running on ${on}, NVIDIA_VISIBLE_DEVICES=0 gives the same container, edited by the helper`, { skip: on === "bun" && !existsSync(bun) && "no bun in node_modules" }, async (t) => {
   if (!prerequisites(t)) return;
-  const helperDir = await startHelper(t);
+  const helperDir = await startHelper(t, on);
   const env = ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"];
   const viaHelper = runThroughActk(t, { profile: "dgx-h100", env, helperDir });
   const direct = runThroughActk(t, { profile: "dgx-h100", env });
@@ -85,10 +91,11 @@ test("with the runtime helper running, NVIDIA_VISIBLE_DEVICES=0 gives the same c
   assert.deepEqual(nvidiaNodes(viaHelper.devices), ["nvidia0"]);
   assert.deepEqual(viaHelper.devices, direct.devices);
   assert.deepEqual(viaHelper.libs, direct.libs);
-  assert.match(viaHelper.log, /"msg":"edited config.json".*"engine":"node [^"]+ \(helper\)"/);
+  assert.match(viaHelper.log, new RegExp(`"msg":"edited config.json".*"engine":"${on} [^"]+ \\(helper\\)"`));
   assert.doesNotMatch(direct.log, /\(helper\)/);
   assert.ok(viaHelper.libs.some((l) => /\/libcuda\.so\.550\.54\.15$/.test(l)), viaHelper.libs.join("\n"));
 });
+}
 
 test("NVIDIA_VISIBLE_DEVICES=all on dgx-h100 gives all 8 GPUs", (t) => {
   if (!prerequisites(t)) return;

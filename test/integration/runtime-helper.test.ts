@@ -304,4 +304,10 @@ test("on Bun the helper edits alike, serves concurrent creates, and on SIGTERM c
   helper.kill("SIGTERM");
   assert.equal(await exited, 0, "the helper exits once it has cleaned up (its FIFO read does not hold it)");
   assert.deepEqual(fs.readdirSync(w.helperDir), []);
+  // Also when its directory went first (a test's or a tmpfiles cleanup): nothing to remove, it still exits.
+  const again = await startHelper(t, w, [], "bun");
+  fs.rmSync(w.helperDir, { recursive: true });
+  const gone = new Promise<number | null>((r) => again.once("exit", r));
+  again.kill("SIGTERM");
+  assert.equal(await gone, 0);
 });
