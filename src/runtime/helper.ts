@@ -105,16 +105,17 @@ export async function serveRequest(r: HelperRequest, base: NodeJS.ProcessEnv, he
   }
 }
 
-/**
- * The FIFO as a stream of chunks, opened read-write so it never reaches end-of-file when the last
- * launcher closes it. Node: a non-blocking fd polled by libuv. Bun (1.4) busy-loops on that (one core
- * at 100 %), but reads a blocking fd on a thread of its own without spinning.
- */
+/** Where requests come from: the FIFO's bytes, in chunks that need not end at a line. */
 interface RequestSource {
   on(event: "data", listener: (chunk: Buffer) => void): unknown;
   destroy(): void;
 }
 
+/**
+ * The FIFO, opened read-write so it never reaches end-of-file when the last launcher closes it. Node:
+ * a non-blocking fd polled by libuv. Bun (1.4) busy-loops on that (one core at 100 %), but reads a
+ * blocking fd on a thread of its own without spinning.
+ */
 function openRequests(fifo: string): RequestSource {
   if ((process.versions as Record<string, string | undefined>).bun) {
     const fd = fs.openSync(fifo, fs.constants.O_RDWR);
