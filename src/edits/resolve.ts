@@ -13,7 +13,7 @@ import { ActkError, ExitCode, toActkError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { silentLogger } from "../core/log.js";
 import { parseRequests } from "../request/parse-requests.js";
-import type { DeviceRequest, RequestInput } from "../request/types.js";
+import type { DeviceRequest, RequestInput, RequestParseResult } from "../request/types.js";
 import type { Discovery, Vendor, VendorDevice } from "../vendors/vendor.js";
 import type { ContainerEdits, DeviceNode } from "./container-edits.js";
 import { mergeEdits } from "./container-edits.js";
@@ -42,6 +42,8 @@ export interface ResolveOptions {
    * reads what its requests need (DiscoveryScope); an error is reported from a whole-host discovery.
    */
   scopedDiscovery?: boolean;
+  /** The vendors' parse of this same input with these annotation prefixes, when the caller made it already. */
+  parsed?: Required<RequestParseResult>;
 }
 
 export interface ResolvedRequest {
@@ -79,7 +81,7 @@ export function resolveContainerEdits(input: RequestInput, vendors: readonly Ven
   const parsed: { request: DeviceRequest; vendor: Vendor }[] = [];
 
   // Vendors' env/mount requests plus CDI annotation requests (annotations win over env for a vendor).
-  const r = parseRequests(input, vendors, { annotationPrefixes: opts.annotationPrefixes });
+  const r = opts.parsed ?? parseRequests(input, vendors, { annotationPrefixes: opts.annotationPrefixes });
   for (const e of r.errors) errors.push(requestError(e, placeOf(e), ExitCode.badInput));
   for (const note of r.notes) logger.debug(note);
   for (const request of [...r.requests, ...(opts.extraRequests ?? [])]) {

@@ -104,7 +104,7 @@ export function prepareCreate(opts: PrepareOptions): PrepareResult {
     case "csv":
     case "jit": {
       const r = requireResolved(resolveContainerEdits(input, opts.vendors, {
-        hookPath: opts.hookPath, logger: opts.logger, annotationPrefixes: opts.annotationPrefixes, cdi: opts.cdi,
+        hookPath: opts.hookPath, logger: opts.logger, annotationPrefixes: opts.annotationPrefixes, cdi: opts.cdi, parsed: all,
       }), opts.logger);
       if (r.requests.length === 0) return { changed: false, mode, reason: "the container asks for no device" };
       edits = r.edits;
