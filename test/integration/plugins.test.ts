@@ -4,7 +4,7 @@
  * discovery-mode it does not know) is shown with its error while the others
  * keep working.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,6 +14,16 @@ import { distBin, tempDir } from "../e2e/harness/requirements.js";
 function actk(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(distBin("actk"), args, { encoding: "utf8", env: { PATH: process.env.PATH, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A mixed simulated host and a config file giving the NVIDIA plugin `nvidiaSettings`. */
+function mixedHostWithNvidiaConfig(t: TestContext, nvidiaSettings: string): { host: string; config: string } {
+  const dir = tempDir(t, "actk-plugins-it-");
+  const host = path.join(dir, "h");
+  assert.equal(actk(["sim", "create", "--profile", "mixed", host]).status, 0);
+  const config = path.join(dir, "config.toml");
+  fs.writeFileSync(config, `[plugins."actk.vendor.v1".nvidia]\n${nvidiaSettings}\n`);
+  return { host, config };
 }
 
 interface PluginsJson { plugins: { type: string; id: string; status: string; error: string | null }[] }
@@ -32,11 +42,7 @@ test("actk plugins lists the vendor, engine and doctor plugins as ok", () => {
 });
 
 test("a plugin whose init fails is listed with its error and the other vendors still work", (t) => {
-  const dir = tempDir(t, "actk-plugins-it-");
-  const host = path.join(dir, "h");
-  assert.equal(actk(["sim", "create", "--profile", "mixed", host]).status, 0);
-  const config = path.join(dir, "config.toml");
-  fs.writeFileSync(config, '[plugins."actk.vendor.v1".nvidia]\ndiscovery-mode = "nvml"\n');
+  const { host, config } = mixedHostWithNvidiaConfig(t, 'discovery-mode = "nvml"');
   const env = { ACTK_CONFIG_FILE: config };
   const r = actk(["plugins", "--json"], env);
   assert.equal(r.status, 0, r.stderr);
@@ -50,11 +56,7 @@ test("a plugin whose init fails is listed with its error and the other vendors s
 });
 
 test("a command that needs a failed vendor names its error and one fix", (t) => {
-  const dir = tempDir(t, "actk-plugins-it-");
-  const host = path.join(dir, "h");
-  assert.equal(actk(["sim", "create", "--profile", "mixed", host]).status, 0);
-  const config = path.join(dir, "config.toml");
-  fs.writeFileSync(config, '[plugins."actk.vendor.v1".nvidia]\nnvml = "sometimes"\n');
+  const { host, config } = mixedHostWithNvidiaConfig(t, 'nvml = "sometimes"');
   for (const args of [["info", "--vendor", "nvidia"], ["cdi", "generate", "--vendor", "nvidia"]]) {
     const r = actk(["--host-root", host, ...args], { ACTK_CONFIG_FILE: config });
     assert.equal(r.status, 4, args.join(" "));
