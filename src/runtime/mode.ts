@@ -9,6 +9,7 @@ import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";
 import type { RuntimeMode } from "../config/types.js";
 import type { HostRoot } from "../host/host-root.js";
+import { isTegra } from "../host/tegra.js";
 import type { DeviceRequest } from "../request/types.js";
 
 export type ResolvedMode = Exclude<RuntimeMode, "auto">;
@@ -23,13 +24,6 @@ export function modeFromProgramName(name: string): ResolvedMode | undefined {
 export function checkMode(value: string, place: string): RuntimeMode {
   if ((runtimeModes as readonly string[]).includes(value)) return value as RuntimeMode;
   throw new ActkError(`unknown runtime mode "${value}"`, { place, exitCode: ExitCode.badInput, unchanged: true, fix: `use one of ${runtimeModes.join(", ")}` });
-}
-
-/** NVIDIA's Tegra test (research nvidia-toolkit.md §5.2), without the NVML part. */
-export function isTegra(host: HostRoot): boolean {
-  if (host.exists("/etc/nv_tegra_release")) return true;
-  const family = host.readTextIfExists("/sys/devices/soc0/family");
-  return family !== undefined && family.trim().toLowerCase().startsWith("tegra");
 }
 
 export function resolveAutoMode(requests: readonly DeviceRequest[], host: HostRoot): ResolvedMode {

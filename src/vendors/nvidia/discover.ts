@@ -23,7 +23,8 @@ import type { LdCacheEntry } from "../../host/ldcache.js";
 import { parseCapabilityFile, parseDriverVersionFile, parseGpuInformation, parseMigMinors, type GpuInformation } from "./information.js";
 import { modelByName } from "./models.js";
 import { discoverNvidiaFeatures, type NvidiaFeatures } from "./features.js";
-import { discoverTegra, isTegra } from "./tegra.js";
+import { discoverTegra } from "./tegra.js";
+import { isTegra } from "../../host/tegra.js";
 import type { NvidiaScope } from "./scope.js";
 
 export const NVIDIA_VENDOR = "nvidia";

@@ -14,13 +14,6 @@ import type { VendorDevice } from "../vendor.js";
 import { csvEdits, csvFiles, csvMountSpecDir } from "./csv.js";
 import type { NvidiaDiscovery } from "./discover.js";
 
-/** NVIDIA's test (research nvidia-toolkit.md §5.2), without the NVML part. */
-export function isTegra(host: HostRoot): boolean {
-  if (host.exists("/etc/nv_tegra_release")) return true;
-  const family = host.readTextIfExists("/sys/devices/soc0/family");
-  return family !== undefined && family.trim().toLowerCase().startsWith("tegra");
-}
-
 /** "# R36 (release), REVISION: 3.0, …" → "36.3.0" (the L4T version). */
 export function parseTegraRelease(text: string): string | undefined {
   const m = /^#\s*R(\d+)\s*\(release\),\s*REVISION:\s*(\d+)(?:\.(\d+))?/m.exec(text);
