@@ -3,7 +3,8 @@
  * runc and through actk-runtime, interleaved within each case (so drift in
  * machine load hits both alike), for (a) a container with no request and (b) one GPU request
  * (NVIDIA_VISIBLE_DEVICES=0) on a simulated dgx-h100, (b) with the runtime helper
- * (`actk runtime helper`, as `actk install` sets it up) and without it. Prints medians and the
+ * (`actk runtime helper`, as `actk install` sets it up) and without it; (a) also through a `#!/bin/sh`
+ * script that only execs runc (the floor of any sh launcher, a reference). Prints medians and the
  * median ratio to bare runc measured in the same run (of each pair of back-to-back runs, so load
  * that comes and goes between turns cancels out). Needs root, runc, busybox-static
  * and a build (`npm run bench:runtime` builds first).
@@ -73,10 +74,16 @@ if (!existsSync(path.join(helperDir, "pid"))) {
   process.exit(1);
 }
 
-/** A way to run the container: bare runc, or actk-runtime with or without the helper. */
-interface Variant { id: string; runtime: string; env: NodeJS.ProcessEnv }
+// The floor of any launcher written in sh: a script that only execs runc. (a)'s target is measured against
+// what this costs, so the bench shows it beside the launcher (a reference, not a target).
+const shFloor = path.join(dir, "sh-exec-only");
+writeFileSync(shFloor, `#!/bin/sh\nexec ${runc} "$@"\n`, { mode: 0o755 });
+
+/** A way to run the container: bare runc, actk-runtime with or without the helper, or a reference. */
+interface Variant { id: string; runtime: string; env: NodeJS.ProcessEnv; reference?: boolean }
 const runtimeVariants = {
   runc: { id: "runc", runtime: runc, env: baseEnv },
+  shFloor: { id: "sh exec only", runtime: shFloor, env: baseEnv, reference: true },
   helper: { id: "actk (helper)", runtime: distBin("actk-runtime"), env: { ...baseEnv, ACTK_RUNTIME_HELPER: helperDir } },
   direct: { id: "actk (no helper)", runtime: distBin("actk-runtime"), env: { ...baseEnv, ACTK_RUNTIME_HELPER: "off" } },
 } satisfies Record<string, Variant>;
@@ -84,7 +91,7 @@ const runtimeVariants = {
 interface Case { name: string; variant: Variant; target: number; bundle: string; pristine: string }
 // The no-request case never reaches the helper (the launcher's pre-filter execs runc first).
 const cases: Case[][] = [
-  { name: "no request", env: ["HOME=/root"], target: 1.05, variants: [runtimeVariants.helper] },
+  { name: "no request", env: ["HOME=/root"], target: 1.05, variants: [runtimeVariants.helper, runtimeVariants.shFloor] },
   { name: "1 GPU (dgx-h100)", env: ["NVIDIA_VISIBLE_DEVICES=0"], target: 1.5, variants: [runtimeVariants.helper, runtimeVariants.direct] },
 ].map((c, i) => [runtimeVariants.runc, ...c.variants].map((variant, j) => {
   const bundle = path.join(dir, `bundle${i}-${j}`);
@@ -166,8 +173,8 @@ const rows = cases.flatMap((group) => {
     // The i-th runs of a group ran back to back: their ratio cancels the machine's drift between turns.
     const paired = median(actkSamples.map((a, i) => a / (bareSamples[i] as number)));
     return {
-      case: c.name, variant: c.variant.id, n, engine: engineUsed(c.bundle), runcMs: Number(bare.toFixed(1)), actkMs: Number(actk.toFixed(1)),
-      ratio: Number(paired.toFixed(3)), ratioOfMedians: Number((actk / bare).toFixed(3)), target: c.target,
+      case: c.name, variant: c.variant.id, n, engine: c.variant.reference ? "—" : engineUsed(c.bundle), runcMs: Number(bare.toFixed(1)), actkMs: Number(actk.toFixed(1)),
+      ratio: Number(paired.toFixed(3)), ratioOfMedians: Number((actk / bare).toFixed(3)), target: c.variant.reference ? null : c.target,
     };
   });
 });
@@ -176,7 +183,8 @@ else {
   process.stdout.write(`runtime lifecycle (create+start+delete of busybox true), N=${n}, medians${process.env.ACTK_JS ? ` (ACTK_JS=${process.env.ACTK_JS})` : ""}\n`);
   process.stdout.write(`${"case".padEnd(18)} ${"runtime".padEnd(17)} ${"runc ms".padStart(8)} ${"actk ms".padStart(8)} ${"ratio".padStart(6)} ${"target".padStart(6)}  JS part\n`);
   for (const r of rows) {
-    process.stdout.write(`${r.case.padEnd(18)} ${r.variant.padEnd(17)} ${r.runcMs.toFixed(1).padStart(8)} ${r.actkMs.toFixed(1).padStart(8)} ${r.ratio.toFixed(3).padStart(6)} ${`≤${r.target}`.padStart(6)}  ${r.engine}\n`);
+    process.stdout.write(`${r.case.padEnd(18)} ${r.variant.padEnd(17)} ${r.runcMs.toFixed(1).padStart(8)} ${r.actkMs.toFixed(1).padStart(8)} ${r.ratio.toFixed(3).padStart(6)} ${(r.target === null ? "ref" : `≤${r.target}`).padStart(6)}  ${r.engine}\n`);
   }
   process.stdout.write("ratio: median of the ratios of back-to-back runs (the medians' ratio is in --json as ratioOfMedians)\n");
+  process.stdout.write("ref: a #!/bin/sh script that only execs runc, the floor of any sh launcher (no target)\n");
 }
