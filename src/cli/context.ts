@@ -2,6 +2,7 @@
  * Per-invocation state shared by commands: the host root, the config and the
  * initialised plugins, each created on first use so `actk --help` touches nothing.
  */
+import { statSync, type Stats } from "node:fs";
 import { ActkError, ExitCode, type ActkErrorOptions } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createLogger } from "../core/log.js";
@@ -26,7 +27,7 @@ export class CliContext {
   }
 
   get host(): HostRoot {
-    this._host ??= HostRoot.fromEnvironment(this.global["host-root"] as string | undefined, this.env);
+    this._host ??= HostRoot.fromEnvironment(checkedHostRoot(this.global["host-root"] as string | undefined, this.env), this.env);
     return this._host;
   }
 
@@ -88,6 +89,29 @@ export class CliContext {
     const ids = Array.isArray(select) ? select : select.split(",");
     return all.filter((v) => ids.includes(v.id));
   }
+}
+
+/**
+ * The host root a command was given, checked: a mistyped one would otherwise read as a host with
+ * no accelerator (every discovery empty, doctor green), and an empty one as the real host.
+ */
+function checkedHostRoot(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const given = flag ?? env.ACTK_HOST_ROOT;
+  if (given === undefined) return undefined;
+  const place = flag !== undefined ? "--host-root" : "ACTK_HOST_ROOT";
+  if (given === "") {
+    throw new ActkError("the host root is empty", { place, exitCode: ExitCode.usage, fix: `give a directory, or leave ${place} out for the real host` });
+  }
+  let st: Stats;
+  try {
+    st = statSync(given);
+  } catch (e) {
+    throw new ActkError(`the host root ${given} does not exist`, { place, exitCode: ExitCode.host, cause: e, fix: "check the path (`actk sim create DIR` makes a simulated host)" });
+  }
+  if (!st.isDirectory()) {
+    throw new ActkError(`the host root ${given} is not a directory`, { place, exitCode: ExitCode.host, fix: "give the directory the host tree is in" });
+  }
+  return given;
 }
 
 /**

@@ -16,15 +16,22 @@ export const rootCommand: Command = {
   summary: "Accelerator Container ToolKit: give OCI containers GPUs and NPUs (NVIDIA, Ascend, AMD).",
   description:
     "Discovers accelerators on the host, generates CDI specs, configures container engines,\n" +
-    "and explains what a container will get. See also actk-runtime and actk-hook.",
+    "and explains what a container will get. See also actk-runtime and actk-hook.\n" +
+    "`actk --version` prints the version (`--json` as JSON); `actk help COMMAND` is `actk COMMAND --help`.",
   subcommands: commands,
 };
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (argv[0] === "--version" || argv[0] === "version") {
-    process.stdout.write(`actk ${version}\n`);
+  // `--version` anywhere before a command, with or without --json (scripts ask for it that way too).
+  const firstWord = argv.findIndex((a) => !a.startsWith("-"));
+  const lead = firstWord === -1 ? argv : argv.slice(0, firstWord);
+  if (argv[0] === "version" || lead.includes("--version")) {
+    if (lead.includes("--json")) process.stdout.write(JSON.stringify({ version }) + "\n");
+    else process.stdout.write(`actk ${version}\n`);
     return 0;
   }
+  // `actk help [COMMAND…]` is `actk [COMMAND…] --help`.
+  if (argv[0] === "help") argv = [...argv.slice(1), "--help"];
   let debug = argv.includes("--debug");
   try {
     const { command, path, rest } = findCommand(rootCommand, argv);
@@ -42,6 +49,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const required = (command.positionals ?? []).filter((p) => p.required);
     if (positionals.length < required.length) {
       throw new ActkError(`missing argument ${required[positionals.length]?.name}`, {
+        exitCode: ExitCode.usage, fix: `see \`${path.join(" ")} --help\``,
+      });
+    }
+    const declared = command.positionals ?? [];
+    if (positionals.length > declared.length && !declared.at(-1)?.variadic) {
+      // An argument a command does not read would be silently skipped (a second file to validate, a typo).
+      throw new ActkError(`unexpected argument "${positionals[declared.length]}"${declared.length ? ` (${path.join(" ")} takes ${declared.map((p) => p.name).join(" ")})` : ` (${path.join(" ")} takes no arguments)`}`, {
         exitCode: ExitCode.usage, fix: `see \`${path.join(" ")} --help\``,
       });
     }

@@ -15,6 +15,8 @@ interface Run { status: number | null; stdout: string; stderr: string }
 
 function actk(args: string[], cwd: string): Run {
   // A clean environment: no ACTK_CONFIG_FILE / XDG_CONFIG_HOME / ACTK_HOST_ROOT from the caller.
+  // The request model alone; explain's check against the host has its own tests below.
+  if (args[0] === "explain" && !args.includes("--host-root")) args = ["explain", "--no-host", ...args.slice(1)];
   const r = spawnSync(distBin("actk"), args, { cwd, encoding: "utf8", env: { PATH: process.env.PATH, XDG_CONFIG_HOME: path.join(cwd, "xdg") } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -43,6 +45,7 @@ test("explain --json gives exactly the documented NVIDIA request", (t) => {
   assert.deepEqual(JSON.parse(r.stdout), {
     requests: [{ vendor: "nvidia", source: "env", devices: ["0", "1"], capabilities: ["compute", "utility"], requirements: ["cuda>=11.0"], migConfigDevices: null, migMonitorDevices: null, options: [] }],
     errors: [],
+    checkedOnHost: false,
   });
   assert.deepEqual(Object.keys((JSON.parse(r.stdout) as { requests: object[] }).requests[0] as object), requestKeys);
 });
@@ -54,7 +57,7 @@ test("explain --json: NVIDIA none gives [] devices with capabilities, void gives
   assert.deepEqual(none.requests.map((q) => [q.devices, q.capabilities]), [[[], ["utility"]]]);
   const voided = actk(["explain", "--json", "--env", "NVIDIA_VISIBLE_DEVICES=void"], dir);
   assert.equal(voided.status, 0);
-  assert.deepEqual(JSON.parse(voided.stdout), { requests: [], errors: [] });
+  assert.deepEqual(JSON.parse(voided.stdout), { requests: [], errors: [], checkedOnHost: false });
 });
 
 test("explain: an invalid NVIDIA capability is an error and exits 1", (t) => {
@@ -75,6 +78,7 @@ test("explain --json gives the Ascend request with its options", (t) => {
   assert.deepEqual(JSON.parse(r.stdout), {
     requests: [{ vendor: "ascend", source: "env", devices: ["0", "1", "3"], capabilities: [], requirements: [], migConfigDevices: null, migMonitorDevices: null, options: ["NODRV", "mounts=base"] }],
     errors: [],
+    checkedOnHost: false,
   });
 });
 
@@ -97,6 +101,7 @@ test("explain --json gives the AMD request", (t) => {
   assert.deepEqual(JSON.parse(r.stdout), {
     requests: [{ vendor: "amd", source: "env", devices: ["0", "1"], capabilities: [], requirements: [], migConfigDevices: null, migMonitorDevices: null, options: [] }],
     errors: [],
+    checkedOnHost: false,
   });
 });
 
@@ -104,7 +109,7 @@ test("explain: a container that asks for nothing has no entry and exits 0", (t) 
   const dir = tempDir(t, "actk-explain-");
   const r = actk(["explain", "--json", "--env", "PATH=/bin"], dir);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { requests: [], errors: [] });
+  assert.deepEqual(JSON.parse(r.stdout), { requests: [], errors: [], checkedOnHost: false });
   const human = actk(["explain", "--env", "PATH=/bin"], dir);
   assert.match(human.stdout, /asks for no accelerator/);
 });
@@ -167,4 +172,38 @@ test("explain without inputs or with a bad --env is a usage error (exit 2)", (t)
   const help = actk(["explain", "--help"], dir);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--bundle DIR/);
+});
+
+test("explain checks the requests against the host: the devices each gets, and an unknown device exits 1 listing the host's", (t) => {
+  const dir = tempDir(t, "actk-explain-");
+  if (!vendorReady(t, "nvidia", dir)) return;
+  const host = path.join(dir, "host");
+  assert.equal(actk(["sim", "create", "--profile", "dgx-h100", host], dir).status, 0);
+  const ok = actk(["--host-root", host, "explain", "--json", "--env", "NVIDIA_VISIBLE_DEVICES=1"], dir);
+  assert.equal(ok.status, 0, ok.stderr);
+  const data = JSON.parse(ok.stdout) as { checkedOnHost: boolean; requests: { hostDevices: { kind: string; index: string; uuid: string; deviceNodes: string[] }[] }[] };
+  assert.equal(data.checkedOnHost, true);
+  assert.deepEqual(data.requests[0]?.hostDevices.map((d) => [d.kind, d.index, d.deviceNodes[0]]), [["nvidia.com/gpu", "1", "/dev/nvidia1"]]);
+  assert.match(actk(["--host-root", host, "explain", "--env", "NVIDIA_VISIBLE_DEVICES=1"], dir).stdout, /on this host: nvidia\.com\/gpu=1 \(GPU-[0-9a-f-]+\) \/dev\/nvidia1/);
+  for (const id of ["99", "GPU-nope", "0:9"]) {
+    const bad = actk(["--host-root", host, "explain", "--json", "--env", `NVIDIA_VISIBLE_DEVICES=${id}`], dir);
+    assert.equal(bad.status, 1, `${id}: ${bad.stdout}`);
+    const errors = (JSON.parse(bad.stdout) as { errors: string[] }).errors;
+    assert.match(errors.join("\n"), new RegExp(`unknown NVIDIA device "${id}".*use one of: 0 \\(GPU-`), id);
+  }
+  // --no-host: the request alone, as on a machine without the devices.
+  const offHost = actk(["--host-root", host, "explain", "--no-host", "--json", "--env", "NVIDIA_VISIBLE_DEVICES=99"], dir);
+  assert.equal(offHost.status, 0, offHost.stderr);
+  assert.equal((JSON.parse(offHost.stdout) as { checkedOnHost: boolean }).checkedOnHost, false);
+});
+
+test("explain stops (exit 4) when a vendor plugin did not initialise, instead of reading its requests as none", (t) => {
+  const dir = tempDir(t, "actk-explain-");
+  const config = path.join(dir, "config.toml");
+  fs.writeFileSync(config, '[plugins."actk.vendor.v1".nvidia]\nnvml = "bogus"\n');
+  const r = actk(["--config-file", config, "explain", "--env", "NVIDIA_VISIBLE_DEVICES=0"], dir);
+  assert.equal(r.status, 4, r.stdout + r.stderr);
+  assert.match(r.stderr, /^actk: the nvidia vendor plugin is not available: .*nvml/);
+  assert.equal(r.stderr.trim().split("\n").length, 1);
+  assert.equal(r.stdout, "");
 });

@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { ActkError, ExitCode } from "../../core/errors.js";
 import { formatTable } from "../output.js";
 import type { CheckResult } from "../../doctor/check.js";
 import { PluginType } from "../../core/registry.js";
@@ -16,7 +17,7 @@ export const doctorCommand: Command = {
     "With --host-root R it inspects the simulated host under R as a whole.\n" +
     "Exit status: 0 when no check fails (warnings allowed), 1 when any check fails.",
   options: {
-    check: { type: "string", multiple: true, valueName: "ID", description: "run only checks whose id is ID or starts with ID. (repeatable)" },
+    check: { type: "string", multiple: true, valueName: "ID", description: "run only checks whose id is ID or starts with ID. (`--list` shows the ids)" },
     list: { type: "boolean", description: "list the checks and exit" },
   },
   examples: ["actk doctor", "actk doctor --json", "actk doctor --check cdi --check devices", "actk --host-root /tmp/h doctor"],
@@ -28,6 +29,15 @@ export const doctorCommand: Command = {
         formatTable(["CHECK", "DESCRIPTION"], checks.map((c) => [c.id, c.description])));
       return 0;
     }
+    const only = (values.check as string[] | undefined) ?? [];
+    const unknown = only.filter((p) => !checks.some((c) => c.id === p || c.id.startsWith(`${p}.`)));
+    if (unknown.length) {
+      // A mistyped id would otherwise run nothing and pass.
+      const groups = [...new Set(checks.map((c) => c.id.split(".")[0] as string))];
+      throw new ActkError(`no check has the id ${unknown.map((u) => `"${u}"`).join(", ")} (groups: ${groups.join(", ")})`, {
+        exitCode: ExitCode.usage, fix: "`actk doctor --list` shows every check id",
+      });
+    }
     const report = runChecks(checks, {
       host: ctx.host,
       config: ctx.loadedConfig,
@@ -35,7 +45,7 @@ export const doctorCommand: Command = {
       vendors: ctx.vendors(),
       discovery: memoizedDiscovery(),
       now: new Date(),
-    }, values.check as string[] | undefined);
+    }, only);
     const failedPlugins = ctx.plugins.records.filter((r) => r.status === "error");
     for (const p of failedPlugins) {
       report.checks.push({ id: `plugins.${p.id}`, status: "warn", summary: `plugin ${p.type}.${p.id} failed to initialise: ${p.error ?? "unknown error"}`, fix: "see `actk plugins`" });
