@@ -9,7 +9,8 @@
  * parsing config bytes it parsed before).
  *
  * Only root can ask (the FIFO is 0600 in a 0700 directory, both root's), and
- * the helper answers only a pid whose command line is the launcher's. Any
+ * the helper answers only a pid whose command line is the launcher's, checked
+ * again just before the signal (same process, same start time). Any
  * doubt or error is answered "do it yourself" (SIGUSR2): the launcher then
  * runs its JS part, which reports errors exactly as without a helper.
  */
@@ -23,7 +24,7 @@ import type { Logger } from "../core/log.js";
 import { markContainerStartPath } from "../core/start-path.js";
 import { ParsedConfigCache } from "../config/load.js";
 import { helperEnvKeys, parseHelperRequest, type HelperRequest } from "./helper-protocol.js";
-import { readCmdline, runningHelper } from "./helper-pid.js";
+import { readCmdline, readStartTime, runningHelper } from "./helper-pid.js";
 import { engineName, prepareBundle, setupRuntime } from "./main.js";
 
 export interface HelperOptions {
@@ -56,14 +57,25 @@ function checkDir(dir: string): void {
 const LAUNCHER_MARK = "# actk-runtime: an OCI runtime shim";
 
 /**
+ * A shell's name, as argv[0] of a launcher holds it. The kernel runs the `#!/bin/sh` launcher as
+ * [ "/bin/sh", <its path>, args… ] (the shebang's text, whatever /bin/sh links to), `sh x` and
+ * `dash x` keep the name typed, and `#!/usr/bin/env sh` ends as "sh": every way to run it leaves
+ * a name ending in "sh" (sh, dash, bash, ash, ksh, mksh, zsh, possibly with a version). It keeps a
+ * pager or an editor given the launcher's path (`less /usr/bin/actk-runtime`) from being answered.
+ * busybox needs no entry: `busybox sh x` puts "sh", not $0, in argv[1], which is refused anyway.
+ */
+const SHELL = /sh[\d.-]*$/;
+
+/**
  * The launcher's program as an absolute path when pid runs the launcher script `self` (`sh self …`):
  * its command line says so, and the file (relative names are the launcher's, so taken from its
  * working directory) starts as the launcher does. Undefined for any other process.
  */
-export function launcherPath(pid: number, self: string): string | undefined {
-  if (!self || readCmdline(pid)[1] !== self) return undefined;
+export function launcherPath(pid: number, self: string, proc = "/proc"): string | undefined {
+  const argv = readCmdline(pid, proc);
+  if (!self || argv[1] !== self || !SHELL.test(path.posix.basename(argv[0] ?? ""))) return undefined;
   try {
-    const file = path.isAbsolute(self) ? self : path.join(fs.readlinkSync(`/proc/${pid}/cwd`), self);
+    const file = path.isAbsolute(self) ? self : path.join(fs.readlinkSync(`${proc}/${pid}/cwd`), self);
     const fd = fs.openSync(file, "r");
     try {
       const head = Buffer.alloc(256);
@@ -75,6 +87,35 @@ export function launcherPath(pid: number, self: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A launcher waiting for its answer: one process (its pid and start time) running one program file. */
+export interface WaitingLauncher {
+  pid: number;
+  start: string;
+  file: string;
+}
+
+/** The launcher behind pid, if pid runs one: launcherPath, pinned to the process by its start time. */
+export function findLauncher(pid: number, self: string, proc = "/proc"): WaitingLauncher | undefined {
+  const start = readStartTime(pid, proc);
+  const file = launcherPath(pid, self, proc);
+  // The same start time on both sides of the command line's read: it was this process's command line.
+  if (start === undefined || file === undefined || readStartTime(pid, proc) !== start) return undefined;
+  return { pid, start, file };
+}
+
+/**
+ * Why `waiting` can no longer take a signal, or undefined while it still can. Serving takes time, and
+ * meanwhile the launcher may give up (its timeout), exec the low-level runtime under the same pid, or
+ * exit and leave the pid to another process: SIGUSR1/SIGUSR2 would then kill whatever runs there.
+ */
+export function launcherChanged(waiting: WaitingLauncher, self: string, proc = "/proc"): string | undefined {
+  const now = findLauncher(waiting.pid, self, proc);
+  if (!now) return "the pid no longer runs the launcher (it gave up waiting and exec'd, or exited)";
+  if (now.start !== waiting.start) return `the pid is another process now (started at tick ${now.start}, not ${waiting.start})`;
+  if (now.file !== waiting.file) return `the pid runs another launcher file now (${now.file}, not ${waiting.file})`;
+  return undefined;
 }
 
 /** The request's environment: the helper's own, with the launcher's values of the keys that steer the JS part. */
@@ -175,12 +216,18 @@ export async function runHelper(opts: HelperOptions): Promise<void> {
       return;
     }
     // Only a live launcher gets an answer: a signal to any other pid could kill it.
-    const self = launcherPath(request.pid, request.self);
-    if (!self) {
+    const waiting = findLauncher(request.pid, request.self);
+    if (!waiting) {
       logger.debug("no launcher waits for this request", { pid: request.pid, self: request.self });
       return;
     }
-    const answer = await serveRequest({ ...request, self }, base, logger, parsed);
+    const answer = await serveRequest({ ...request, self: waiting.file }, base, logger, parsed);
+    // Checked again after serving, with nothing awaited between this check and the signal.
+    const changed = launcherChanged(waiting, request.self);
+    if (changed) {
+      logger.warn("no answer sent: the launcher stopped waiting", { pid: request.pid, bundle: request.bundle, reason: changed });
+      return;
+    }
     try {
       process.kill(request.pid, answer === "ok" ? "SIGUSR1" : "SIGUSR2");
     } catch (e) {

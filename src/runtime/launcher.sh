@@ -22,6 +22,7 @@
 # (seconds to wait for its answer, default 5).
 
 actk_fail() {
+	# shellcheck disable=SC2016 # the backquotes are text: the command to run
 	printf 'actk-runtime: %s; run `actk doctor` for a full diagnosis\n' "$1" >&2
 	exit "${2:-4}"
 }
@@ -75,10 +76,12 @@ for actk_c in $actk_candidates; do
 		done
 		;;
 	esac
+	# shellcheck disable=SC2015 # any test failing means the same: not this candidate
 	[ -n "$actk_p" ] && [ -f "$actk_p" ] && [ -x "$actk_p" ] || continue
 	case ${actk_p##*/} in
 	actk-runtime*) actk_fail "runtime.runtimes names actk-runtime itself ($actk_p), which would call itself forever. Fix: list runc or crun in runtime.runtimes" 3 ;;
 	esac
+	# shellcheck disable=SC3013 # -ef is not POSIX, but dash, bash and busybox ash (any /bin/sh on Linux) have it
 	if [ "$actk_p" -ef "$0" ]; then
 		actk_fail "runtime.runtimes names actk-runtime itself ($actk_p), which would call itself forever. Fix: list runc or crun in runtime.runtimes" 3
 	fi
@@ -138,7 +141,7 @@ done
 actk_spec=${actk_bundle:-.}/config.json
 # busybox's grep starts in about half the time of GNU grep (no PCRE library to load; none at all when
 # static), and this runs for every container: use it when root owns it (docs/runtime.md "Speed").
-actk_grep=grep
+actk_grep="grep"
 if [ -f /bin/busybox ] && [ -x /bin/busybox ] && [ -O /bin/busybox ]; then
 	actk_grep="/bin/busybox grep"
 fi
@@ -170,7 +173,9 @@ if [ -f "$actk_spec" ] && $actk_grep -q -F \
 		*"$actk_nl"*) actk_answer=unsendable ;;
 		*) [ ${#actk_req} -lt 4000 ] || actk_answer=unsendable ;;
 		esac
-		case ${actk_b}${0}${actk_runtime}${ACTK_CONFIG_FILE:-}${ACTK_HOST_ROOT:-}${XDG_CONFIG_HOME:-}${ACTK_RUNTIME_LOG_FILE:-} in
+		# A tab in any value would shift the fields and the helper drop the line (a full timeout's wait):
+		# every value above but $$ and actk_debug (this script's own) is checked here.
+		case ${actk_b}${0}${actk_runtime}${ACTK_CONFIG_FILE:-}${ACTK_HOST_ROOT:-}${XDG_CONFIG_HOME:-}${ACTK_RUNTIME_MODE:-}${ACTK_RUNTIME_ALIAS_MODE:-}${ACTK_RUNTIME_LDCACHE:-}${ACTK_RUNTIME_LOG_FILE:-} in
 		*"	"*) actk_answer=unsendable ;;
 		esac
 		if [ -z "$actk_answer" ]; then

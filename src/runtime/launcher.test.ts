@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
@@ -12,6 +12,7 @@ import { HostRoot } from "../host/host-root.js";
 import { createRegistry } from "../plugins.js";
 import type { Vendor } from "../vendors/vendor.js";
 import { parseRuntimeArgs } from "./args.js";
+import { helperEnvKeys } from "./helper-protocol.js";
 
 const launcher = path.resolve(new URL(".", import.meta.url).pathname, "launcher.sh");
 
@@ -228,4 +229,76 @@ test("launcher picks the JS engine: ACTK_JS, else the install's bun, else node (
   const missing = engine({ ACTK_JS: "no-such-js-engine" }, true);
   assert.equal(missing.status, 4);
   assert.match(missing.stderr, /^actk-runtime: ACTK_JS=no-such-js-engine was not found\. Fix: .*; run `actk doctor` for a full diagnosis\n$/);
+});
+
+test("launcher: a tab in any value of the helper's request line sends nothing and runs the JS part at once", (t) => {
+  const s = sandbox(t);
+  const b = bundle(s.dir, "b", ["NVIDIA_VISIBLE_DEVICES=0"]);
+  // A helper directory as the launcher trusts it: our FIFO, and a pid file naming a live process (this one).
+  const helperDir = path.join(s.dir, "helper");
+  mkdirSync(helperDir, { mode: 0o700 });
+  const fifo = path.join(helperDir, "requests");
+  assert.equal(spawnSync("mkfifo", ["-m", "600", fifo]).status, 0);
+  writeFileSync(path.join(helperDir, "pid"), `${process.pid}\n`);
+  // Whatever the launcher writes stays in the FIFO, to be read back here.
+  const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+  t.after(() => closeSync(fd));
+  const sent = (): string => {
+    try {
+      const buf = Buffer.alloc(65536);
+      return buf.subarray(0, readSync(fd, buf)).toString();
+    } catch {
+      return ""; // EAGAIN: nothing was written
+    }
+  };
+  // The JS part records what the launcher told it about the helper.
+  const js = path.join(s.dir, "bin", "state-node");
+  writeFileSync(js, `#!/bin/sh\necho "$ACTK_RUNTIME_HELPER_STATE" > "${s.dir}/helper-state"\n`, { mode: 0o755 });
+  const config = path.join(s.dir, "config.toml");
+  const create = (env: Record<string, string>): { status: number | null; ms: number; state: string; line: string } => {
+    const t0 = performance.now();
+    const r = s.run(["create", "--bundle", b, "c1"], { env: { ACTK_JS: js, ACTK_RUNTIME_HELPER: helperDir, ACTK_RUNTIME_HELPER_TIMEOUT: "30", ...env } });
+    return { status: r.status, ms: performance.now() - t0, state: readFileSync(path.join(s.dir, "helper-state"), "utf8").trim(), line: sent() };
+  };
+
+  // Positive control: without a tab the line is sent (and, unanswered, waited for).
+  const plain = create({ ACTK_RUNTIME_MODE: "jit", ACTK_RUNTIME_HELPER_TIMEOUT: "1" });
+  assert.equal(plain.status, 7);
+  assert.equal(plain.state, "timeout");
+  assert.match(plain.line, /^actk-helper-1\t.*\tjit\t/);
+
+  // A config file whose path holds a tab, so that the launcher still finds its runtime through it.
+  const tabbedConfig = path.join(s.dir, "con\tfig.toml");
+  writeFileSync(tabbedConfig, readFileSync(config));
+  for (const k of helperEnvKeys) {
+    const value = k === "ACTK_CONFIG_FILE" ? tabbedConfig : k === "ACTK_RUNTIME_LOG_FILE" ? path.join(s.dir, "a\tlog") : "jit\tcdi";
+    const r = create({ [k]: value });
+    assert.equal(r.status, 7, k);
+    assert.equal(r.line, "", `${k} with a tab: nothing is written to the FIFO`);
+    assert.equal(r.state, "unsendable", k);
+    assert.ok(r.ms < 10_000, `${k}: it did not wait for the helper (${r.ms} ms)`);
+  }
+  // The launcher's own program path and the bundle path are values too.
+  const tabbedBundle = bundle(s.dir, "b\tx", ["NVIDIA_VISIBLE_DEVICES=0"]);
+  const tabbedProgram = path.join(s.dir, "bin", "actk\truntime");
+  symlinkSync(launcher, tabbedProgram);
+  for (const [what, args, program] of [["bundle", ["create", "--bundle", tabbedBundle, "c1"], undefined], ["$0", ["create", "--bundle", b, "c1"], tabbedProgram]] as const) {
+    const r = s.run([...args], { program, env: { ACTK_JS: js, ACTK_RUNTIME_HELPER: helperDir, ACTK_RUNTIME_HELPER_TIMEOUT: "30" } });
+    assert.equal(r.status, 7, what);
+    assert.equal(sent(), "", `${what} with a tab: nothing is written to the FIFO`);
+    assert.equal(readFileSync(path.join(s.dir, "helper-state"), "utf8").trim(), "unsendable", what);
+  }
+});
+
+test("launcher: the tab check covers every value of the request line that comes from the environment or the arguments", () => {
+  const script = readFileSync(launcher, "utf8");
+  const req = /^\s*actk_req="(actk-helper-1\t[^"]*)"$/m.exec(script)?.[1];
+  assert.ok(req, "the request line is in launcher.sh");
+  const check = /case (\$\{actk_b\}[^\n]*) in\n\s*\*"\t"\*\) actk_answer=unsendable/.exec(script)?.[1];
+  assert.ok(check, "the tab check is in launcher.sh");
+  const refs = (s: string): string[] => [...s.matchAll(/\$\{?([A-Za-z_][A-Za-z_0-9]*|[0-9$])/g)].map((m) => m[1] as string);
+  // $$ and actk_debug (0 or 1) are the script's own and cannot hold a tab.
+  const values = refs(req).filter((v) => v !== "$" && v !== "actk_debug");
+  assert.equal(values.length, 3 + helperEnvKeys.length);
+  assert.deepEqual([...new Set(refs(check))].sort(), [...values].sort());
 });

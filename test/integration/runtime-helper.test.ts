@@ -311,3 +311,131 @@ test("on Bun the helper edits alike, serves concurrent creates, and on SIGTERM c
   again.kill("SIGTERM");
   assert.equal(await gone, 0);
 });
+
+/**
+ * The helper of this checkout's src (not dist: this pins helper.ts itself), in a child process, as
+ * the CLI runs it; its log (debug level) is collected from stderr.
+ */
+async function startSrcHelper(t: TestContext, dir: string): Promise<{ log: () => string }> {
+  const src = (p: string): string => JSON.stringify(path.join(repoRoot, "src", p));
+  const code = `const { runHelper } = await import(${src("runtime/helper.ts")});
+const { createLogger } = await import(${src("core/log.ts")});
+await runHelper({ dir: process.env.HELPER_DIR, logger: createLogger({ level: "debug", component: "helper" }) });`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+    cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH, HELPER_DIR: dir },
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    // One stuck in a blocking read (a test that failed half-way) cannot run its SIGTERM handler.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await exited;
+    clearTimeout(timer);
+  });
+  await until(() => fs.existsSync(path.join(dir, "pid")), () => `the helper did not start: ${stderr}`);
+  return { log: () => stderr };
+}
+
+async function until(cond: () => boolean, what: () => string, ms = 15_000): Promise<void> {
+  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() - t0 > ms) assert.fail(what());
+  }
+}
+
+test("hostile: a launcher that exec'd another program while its request was served gets no signal (the same pid, checked again just before)", async (t) => {
+  const dir = tempDir(t, "actk-helper-exec-");
+  const helperDir = path.join(dir, "helper");
+  const { log } = await startSrcHelper(t, helperDir);
+  const host = path.join(dir, "host");
+  fs.mkdirSync(host);
+  const bundle = path.join(dir, "bundle");
+  fs.mkdirSync(path.join(bundle, "rootfs"), { recursive: true });
+  fs.writeFileSync(path.join(bundle, "config.json"), JSON.stringify({ ociVersion: "1.0.2", process: { env: ["PATH=/bin"], args: ["true"] }, root: { path: "rootfs" } }));
+  // A stand-in launcher (second line as launcher.sh's) run through its #! line: it records an
+  // answer, and when told "exec" turns into another program, as a launcher that timed out execs runc.
+  const launcher = path.join(dir, "actk-runtime");
+  fs.writeFileSync(launcher, `#!/bin/sh
+# actk-runtime: an OCI runtime shim (a stand-in: it waits for its answer, or execs, as told)
+trap 'echo USR1 >"$1/answer"; exit 0' USR1
+trap 'echo USR2 >"$1/answer"; exit 0' USR2
+: >"$1/ready"
+until [ -e "$1/next" ]; do sleep 0.02; done
+read -r actk_next <"$1/next"
+[ "$actk_next" = exec ] && exec sleep 30
+while :; do sleep 0.02; done
+`, { mode: 0o755 });
+
+  /** One create as the helper sees it: it reads its config from a FIFO, so serving waits until we feed it. */
+  const serve = async (name: string, next: "exec" | "wait"): Promise<ChildProcess> => {
+    const ctl = path.join(dir, name);
+    fs.mkdirSync(ctl);
+    const config = path.join(ctl, "config.toml");
+    assert.equal(spawnSync("mkfifo", ["-m", "600", config]).status, 0);
+    const p = spawn(launcher, [ctl], { stdio: "ignore" });
+    t.after(() => p.kill("SIGKILL"));
+    await until(() => fs.existsSync(path.join(ctl, "ready")), () => `${name} did not start`);
+    const line = formatHelperRequest({
+      pid: p.pid ?? 0, bundle, self: launcher, runtime: "runc", debug: false,
+      env: { ACTK_CONFIG_FILE: config, ACTK_HOST_ROOT: host, ACTK_RUNTIME_LOG_FILE: path.join(dir, "runtime.log") },
+    });
+    fs.writeFileSync(path.join(helperDir, "requests"), line + "\n");
+    // A writer's non-blocking open succeeds once a reader has the FIFO open: the helper has checked
+    // the launcher and is serving (reading the config), until the writer closes.
+    let fd = -1;
+    await until(() => {
+      try {
+        fd = fs.openSync(config, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        return true;
+      } catch {
+        return false;
+      }
+    }, () => `the helper did not start serving ${name}: ${log()}`);
+    fs.writeFileSync(path.join(ctl, "next"), `${next}\n`);
+    if (next === "exec") await until(() => fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").startsWith("sleep\0"), () => `${name} did not exec`);
+    fs.writeSync(fd, "[runtime]\n");
+    fs.closeSync(fd);
+    return p;
+  };
+
+  // Control: a launcher that still waits gets its answer ("ok": nothing to edit in this bundle).
+  const waits = await serve("waits", "wait");
+  const exited = new Promise<number | null>((r) => waits.once("exit", r));
+  await until(() => fs.existsSync(path.join(dir, "waits", "answer")), () => `no answer: ${log()}`);
+  assert.equal(fs.readFileSync(path.join(dir, "waits", "answer"), "utf8"), "USR1\n");
+  assert.equal(await exited, 0);
+
+  // The one that exec'd `sleep 30` in the meantime: SIGUSR1 would kill it (as it would kill runc).
+  const victim = await serve("execs", "exec");
+  await until(() => log().includes("no answer sent"), () => `the helper did not decline: ${log()}`);
+  assert.match(log(), new RegExp(`warn: no answer sent: the launcher stopped waiting .*"pid":${victim.pid},.*no longer runs the launcher`));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(victim.exitCode, null, "the victim is still running");
+  assert.equal(victim.signalCode, null, "the victim was not killed by a signal");
+  assert.equal(fs.readFileSync(`/proc/${victim.pid}/cmdline`, "utf8"), "sleep\x0030\0");
+  assert.equal(fs.existsSync(path.join(dir, "execs", "answer")), false);
+});
+
+test("the launcher of this checkout (src/runtime/launcher.sh), run through its #! line or as `sh ./actk-runtime`, is answered by this checkout's helper", async (t) => {
+  const w = world(t);
+  await startSrcHelper(t, w.helperDir);
+  const bin = path.join(w.dir, "bin");
+  fs.mkdirSync(bin);
+  fs.copyFileSync(path.join(repoRoot, "src", "runtime", "launcher.sh"), path.join(bin, "actk-runtime"));
+  fs.chmodSync(path.join(bin, "actk-runtime"), 0o755);
+  // Unanswered, the launcher would wait 30 s, then run this JS part, which fails the create.
+  const noJs = path.join(w.dir, "no-js");
+  fs.writeFileSync(noJs, "#!/bin/sh\necho 'the JS part ran: the helper did not answer' >&2\nexit 9\n", { mode: 0o755 });
+  const env = { ...w.env, ACTK_JS: noJs, ACTK_RUNTIME_HELPER_TIMEOUT: "30" };
+  for (const [program, args] of [[path.join(bin, "actk-runtime"), []], ["sh", ["./actk-runtime"]]] as const) {
+    reset(w);
+    const t0 = performance.now();
+    const r = spawnSync(program, [...args, "create", "--bundle", w.bundle, "c1"], { cwd: bin, encoding: "utf8", env });
+    assert.equal(r.status, 0, `${program}: ${r.stderr}`);
+    assert.ok(performance.now() - t0 < 20_000, `${program}: answered before the timeout`);
+    assert.notEqual(specOf(w), w.pristine);
+    assert.match(engines(w).at(-1) ?? "", /\(helper\)$/);
+  }
+});
