@@ -7,6 +7,7 @@
  * exist only inside its mount namespace, and the root has not been pivoted
  * yet. `/proc/<pid>/root` + rootfs walks that namespace's tree, so every path
  * the hook resolves is resolved against what the container will really see.
+ * A createContainer hook already runs inside that namespace; see containerView.
  */
 import { readFileSync, readlinkSync, statSync } from "node:fs";
 import path from "node:path";
@@ -66,10 +67,13 @@ export interface Container {
   rootfs: string;
   /**
    * Where the hook reads and writes the rootfs: `/proc/<pid>/root<rootfs>` when the
-   * container has its own mount namespace, else `rootfs`.
+   * container's process is in another mount namespace than the hook, else `rootfs`
+   * (the hook shares the container's namespace, or there is no process to go through).
    */
   view: string;
-  /** `/proc/<pid>/ns/mnt` when the container has its own mount namespace. */
+  /** Why `view` is what it is, for the debug log. */
+  viewReason: string;
+  /** `/proc/<pid>/ns/mnt` exactly when `view` goes through `/proc/<pid>/root`: the namespace mounts are made in. */
   mountNs?: string;
 }
 
@@ -102,8 +106,7 @@ export function loadContainer(state: OciState, procRoot = "/proc"): Container {
       file: specFile, place: "root.path", exitCode: ExitCode.badInput, fix: "refusing to modify the host root; give the container its own rootfs",
     });
   }
-  const mountNs = state.pid !== undefined ? ownMountNamespace(state.pid, procRoot) : undefined;
-  const view = mountNs && state.pid !== undefined ? path.join(procRoot, String(state.pid), "root") + rootfs : rootfs;
+  const { view, reason: viewReason, mountNs } = containerView(state.pid, rootfs, procRoot);
   try {
     if (!statSync(view).isDirectory()) throw new Error("not a directory");
   } catch (e) {
@@ -112,19 +115,65 @@ export function loadContainer(state: OciState, procRoot = "/proc"): Container {
       fix: state.pid !== undefined ? `is container process ${state.pid} still alive?` : "check root.path",
     });
   }
-  return { state, spec, specFile, rootfs, view, mountNs };
+  return { state, spec, specFile, rootfs, view, viewReason, mountNs };
 }
 
-/** `/proc/<pid>/ns/mnt` when it differs from ours, undefined when it is the same or unreadable. */
-function ownMountNamespace(pid: number, procRoot: string): string | undefined {
-  const ns = path.join(procRoot, String(pid), "ns", "mnt");
-  try {
-    const theirs = readlinkSync(ns);
-    const ours = readlinkSync(path.join(procRoot, "self", "ns", "mnt"));
-    return theirs === ours ? undefined : ns;
-  } catch {
-    return undefined;
+interface View {
+  view: string;
+  reason: string;
+  mountNs?: string;
+}
+
+/**
+ * The tree that is the rootfs as the container sees it.
+ *
+ * A state's pid counts in the pid namespace of the process that wrote the
+ * state, and `/proc/<pid>` names that process only when the procfs at procRoot
+ * belongs to the same pid namespace. For prestart and createRuntime hooks it
+ * does: they run in the runtime's namespaces and the pid's root leads into the
+ * container's mounts. runc runs createContainer hooks from `runc init` itself:
+ * inside the container's mount namespace before pivot_root, with its getpid()
+ * in the container's pid namespace (usually 1), while /proc is still the
+ * host's. /proc/1 is then the host's init, whose view of the rootfs lacks the
+ * container's mounts (driver libraries, the /dev tmpfs). Our own NSpid, read
+ * through the same procfs, lists our pid from the procfs's namespace down to
+ * ours: more than one entry means a pid from our side cannot be looked up there,
+ * and the hook, started inside the container, already sees its rootfs as is.
+ * The other createContainer cases end at `rootfs` anyway: without a pid
+ * namespace runc init's host pid shares our mount namespace, crun passes pid 0.
+ * A runtime in a nested pid namespace with its own /proc gives one entry and
+ * keeps the `/proc/<pid>/root` path.
+ */
+function containerView(pid: number | undefined, rootfs: string, procRoot: string): View {
+  if (pid === undefined) return { view: rootfs, reason: "the state has no pid" };
+  const depth = pidNamespaceDepth(procRoot);
+  if (depth > 1) {
+    // No mountNs: there is no process to enter, so prestart refuses to inject (the helpers need none).
+    return { view: rootfs, reason: `${procRoot} belongs to another pid namespace than ours (NSpid has ${depth} entries), so it cannot name pid ${pid}: a hook runc starts inside the container (createContainer) sees the rootfs as is` };
   }
+  const ns = path.join(procRoot, String(pid), "ns", "mnt");
+  let theirs: string;
+  let ours: string;
+  try {
+    theirs = readlinkSync(ns);
+    ours = readlinkSync(path.join(procRoot, "self", "ns", "mnt"));
+  } catch (e) {
+    return { view: rootfs, reason: `cannot compare mount namespaces (${(e as Error).message})` };
+  }
+  if (theirs === ours) return { view: rootfs, reason: `process ${pid} shares the hook's mount namespace` };
+  return { view: path.join(procRoot, String(pid), "root") + rootfs, reason: `process ${pid} has its own mount namespace`, mountNs: ns };
+}
+
+/** How many pid namespaces our NSpid line lists, from the procfs's down to ours; 1 when there is none (Linux < 4.1). */
+function pidNamespaceDepth(procRoot: string): number {
+  let status: string;
+  try {
+    status = readFileSync(path.join(procRoot, "self", "status"), "utf8");
+  } catch {
+    return 1;
+  }
+  const line = /^NSpid:(.*)$/m.exec(status);
+  return line ? Math.max(1, (line[1] ?? "").trim().split(/\s+/).length) : 1;
 }
 
 /** process.env of the spec (for request parsing only: never given to the hook or its children). */

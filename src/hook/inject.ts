@@ -71,13 +71,19 @@ export function findTools(container: Container): InjectTools {
   };
 }
 
-function inNamespace(container: Container, tools: InjectTools, step: string, program: string, args: string[]): void {
+/** The namespace nodes and mounts are made in; without one they would land in the hook's own (the host's) mounts. */
+function mountNamespace(container: Container, step: string): string {
   if (!container.mountNs) {
-    throw new ActkError(`${step}: the container has no mount namespace of its own`, {
-      exitCode: ExitCode.failed, fix: "refusing to change the host's mounts; the container must be started by an OCI runtime",
+    throw new ActkError(`${step}: the container has no mount namespace the hook can enter: ${container.viewReason}`, {
+      exitCode: ExitCode.failed,
+      fix: "refusing to change the host's mounts; run `actk-hook prestart` as a prestart hook of an OCI runtime that gives the container its own mount namespace",
     });
   }
-  runHost(step, tools.nsenter, [`--mount=${container.mountNs}`, "--", program, ...args]);
+  return container.mountNs;
+}
+
+function inNamespace(container: Container, tools: InjectTools, step: string, program: string, args: string[]): void {
+  runHost(step, tools.nsenter, [`--mount=${mountNamespace(container, step)}`, "--", program, ...args]);
 }
 
 export function createDeviceNode(container: Container, tools: InjectTools, n: NodeSpec, logger: Logger): void {
@@ -176,6 +182,10 @@ export function injectEdits(container: Container, edits: ContainerEdits, host: H
       throw stepError(`device ${n.path}`, e);
     }
   });
+  const mounts = edits.mounts ?? [];
+  // Checked before the pid's cgroup is read or a directory is made: without the namespace nothing can be
+  // injected, and the pid may not even name the container's process (see containerView).
+  if (nodes.length > 0 || mounts.length > 0) mountNamespace(container, "inject");
   if (nodes.length > 0) {
     let cg;
     try {
@@ -194,7 +204,7 @@ export function injectEdits(container: Container, edits: ContainerEdits, host: H
       report.deviceNodes.push(n.path);
     }
   }
-  for (const m of edits.mounts ?? []) {
+  for (const m of mounts) {
     try {
       bindMount(container, tools, m, logger);
     } catch (e) {

@@ -259,7 +259,7 @@ export function hookMain(argv0: string, argv: string[], env: NodeJS.ProcessEnv =
     } catch (e) {
       throw stepError("read container state", e);
     }
-    logger.debug("hook invoked", { command, id: container.state.id, rootfs: container.rootfs, view: container.view, hostRoot: host.root });
+    logger.debug("hook invoked", { command, id: container.state.id, rootfs: container.rootfs, view: container.view, viewReason: container.viewReason, hostRoot: host.root });
     if (command === "prestart") {
       const r = prestart({
         container, host, config, logger,

@@ -132,6 +132,7 @@ test("Podman with --hooks-dir holding the hook JSON `actk runtime configure --co
   const wrapper = path.join(dir, "actk-hook-sim");
   fs.writeFileSync(wrapper, `#!/bin/sh\nexport ACTK_CONFIG_FILE='${config}' ACTK_HOST_ROOT='${host}'\nexec '${distBin("actk-hook")}' "$@"\n`, { mode: 0o755 });
   const scratch = path.join(dir, "scratch-root");
+  fs.mkdirSync(scratch);
   const hookFile = "/usr/share/containers/oci/hooks.d/oci-actk-hook.json";
   const configure = spawnSync(distBin("actk"), ["--host-root", scratch, "runtime", "configure", "--runtime", "podman",
     "--config-mode", "oci-hook", "--oci-hook-path", hookFile, "--hook-path", wrapper, "--no-verify"], { encoding: "utf8" });
