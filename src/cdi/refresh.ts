@@ -297,7 +297,7 @@ export function refreshSpecs(opts: RefreshOptions): RefreshOutcome[] {
       continue;
     }
     const reason = describeChange(spec, match.spec, record.driverVersion, match.driverVersion);
-    if (!opts.dryRun) writeFileAtomic(file, next);
+    if (!opts.dryRun) writeFileAtomic(file, next, { userFile: true });
     outcomes.push({ file, changed: true, reason });
   }
   return outcomes;

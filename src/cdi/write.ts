@@ -87,5 +87,5 @@ export function formatForFile(file: string): SpecFormat | undefined {
 }
 
 export function writeSpecFile(file: string, text: string): void {
-  writeFileAtomic(path.resolve(file), text, { mode: 0o644, mkdirs: true });
+  writeFileAtomic(path.resolve(file), text, { mode: 0o644, mkdirs: true, userFile: true });
 }

@@ -10,7 +10,7 @@ import { PluginType, type InitializedPlugins, type PluginRecord } from "../core/
 import { HostRoot } from "../host/host-root.js";
 import { loadConfig } from "../config/load.js";
 import { pluginDefaultsOf } from "../config/schema.js";
-import type { LoadedConfig } from "../config/types.js";
+import type { ActkConfig, LoadedConfig } from "../config/types.js";
 import { createRegistry } from "../plugins.js";
 import type { Vendor } from "../vendors/vendor.js";
 import { engineIds, type Engine } from "../engines/engine.js";
@@ -56,16 +56,7 @@ export class CliContext {
   }
 
   get plugins(): InitializedPlugins {
-    if (!this._plugins) {
-      const cfg = this.loadedConfig.config;
-      this._plugins = createRegistry(this.host).init({
-        logger: this.logger,
-        configFor: (reg) => {
-          const section = cfg.plugins[`${reg.type.split(".")[1]}.${reg.id}`];
-          return section && typeof reg.config === "object" ? { ...(reg.config as object), ...section } : reg.config;
-        },
-      });
-    }
+    this._plugins ??= initPlugins(this.host, this.loadedConfig.config, this.logger);
     return this._plugins;
   }
 
@@ -89,6 +80,17 @@ export class CliContext {
     const ids = Array.isArray(select) ? select : select.split(",");
     return all.filter((v) => ids.includes(v.id));
   }
+}
+
+/** Every plugin, initialised with its section of `config` over its defaults. */
+export function initPlugins(host: HostRoot, config: ActkConfig, logger: Logger): InitializedPlugins {
+  return createRegistry(host).init({
+    logger,
+    configFor: (reg) => {
+      const section = config.plugins[`${reg.type.split(".")[1]}.${reg.id}`];
+      return section && typeof reg.config === "object" ? { ...(reg.config as object), ...section } : reg.config;
+    },
+  });
 }
 
 /**

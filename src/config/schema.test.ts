@@ -119,3 +119,27 @@ test("a config rendered as a file reads back to the same config", () => {
   config.plugins["vendor.ascend"] = { ...testPluginDefaults["vendor.ascend"] };
   assert.deepEqual(configFromToml(doc(renderConfigFile(config, testPluginDefaults)), { pluginDefaults: testPluginDefaults }), config);
 });
+
+test("values the type allows but actk cannot use are refused with the key, the item and the fix", () => {
+  const cases: Array<[string, RegExp]> = [
+    ['[runtime]\nruntimes = []', /runtime\.runtimes: the list is empty.*Fix: name at least one runtime/],
+    ['[runtime]\nruntimes = ["runc", ""]', /runtime\.runtimes: item 2 is empty/],
+    ['[runtime]\nlog-file = "actk.log"', /runtime\.log-file: "actk\.log" is not an absolute path/],
+    ['[hook]\npath = "actk-hook"', /hook\.path: "actk-hook" is not an absolute path.*e\.g\. \/usr\/local\/bin\/actk-hook/],
+    ['[cdi]\nspec-dirs = ["/etc/cdi", "relative"]', /cdi\.spec-dirs: item 2 \("relative"\) is not an absolute path.*e\.g\. \/etc\/cdi/],
+    ['[cdi]\nspec-dirs = [""]', /cdi\.spec-dirs: item 1 \(""\) is not an absolute path/],
+    ['[cdi]\nannotation-prefixes = [""]', /cdi\.annotation-prefixes: item 1 is empty/],
+    ['[cdi.default-kind]\nnvidia = "not a kind"', /cdi\.default-kind\.nvidia: "not a kind" is not a CDI kind/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => configFromToml(doc(text), { file: "c.toml" }), (e: ActkError) => {
+      assert.equal(e.exitCode, ExitCode.badInput, text);
+      assert.match(e.format(), message, text);
+      assert.match(e.format(), /^c\.toml: /, text);
+      return true;
+    }, text);
+  }
+  // What stays allowed: no log file, no spec dirs.
+  assert.equal(configFromToml(doc('[runtime]\nlog-file = ""')).runtime.logFile, "");
+  assert.deepEqual(configFromToml(doc("[cdi]\nspec-dirs = []")).cdi.specDirs, []);
+});

@@ -8,6 +8,7 @@
  * default `config` values, passed in as `pluginDefaults`.
  */
 import { ActkError, ExitCode } from "../core/errors.js";
+import { kindError } from "../cdi/names.js";
 import { defaultConfig } from "./defaults.js";
 import type { ActkConfig } from "./types.js";
 
@@ -22,7 +23,36 @@ export interface KeySpec {
   description: string;
   /** Allowed values for enums. */
   values?: readonly string[];
+  /** What the type alone cannot say: the problem with a well-typed value and its fix, or undefined. */
+  rule?: (v: unknown) => { problem: string; fix: string } | undefined;
 }
+
+// Rules of values. A value that passes its type but not these would be accepted by `config validate`
+// and fail later, at a container start, or quietly do something else (a relative spec dir is read
+// relative to whatever the working directory is).
+const absolutePath = (example: string) => (v: unknown): { problem: string; fix: string } | undefined =>
+  typeof v === "string" && !v.startsWith("/") ? { problem: `"${v}" is not an absolute path`, fix: `write the path from /, e.g. ${example}` } : undefined;
+const absoluteOrEmpty = (v: unknown): { problem: string; fix: string } | undefined =>
+  v === "" ? undefined : absolutePath("")(v) && { problem: `"${String(v)}" is not an absolute path`, fix: "write the path from /, or \"\" for no log file" };
+const listOf = (item: (v: string) => { problem: string; fix: string } | undefined, opts: { nonEmpty?: string } = {}) =>
+  (v: unknown): { problem: string; fix: string } | undefined => {
+    if (!Array.isArray(v)) return undefined;
+    if (opts.nonEmpty && v.length === 0) return { problem: "the list is empty", fix: opts.nonEmpty };
+    for (const [i, x] of v.entries()) {
+      const r = item(String(x));
+      if (r) return { problem: `item ${i + 1} ${r.problem}`, fix: r.fix };
+    }
+    return undefined;
+  };
+const nonEmptyItem = (x: string): { problem: string; fix: string } | undefined => (x === "" ? { problem: "is empty", fix: "remove the empty item" } : undefined);
+const absoluteItem = (example: string) => (x: string): { problem: string; fix: string } | undefined => {
+  const r = absolutePath(example)(x);
+  return r && { problem: `(${r.problem.replace(/ is not .*/, "")}) is not an absolute path`, fix: r.fix };
+};
+const cdiKind = (v: unknown): { problem: string; fix: string } | undefined => {
+  const e = typeof v === "string" ? kindError(v) : undefined;
+  return e ? { problem: `"${String(v)}" is not a CDI kind: ${e}`, fix: "write vendor.com/class, e.g. nvidia.com/gpu" } : undefined;
+};
 
 /** Plugin default sections keyed like ActkConfig.plugins ("vendor.nvidia"), camelCase keys. */
 export type PluginDefaults = Record<string, Record<string, unknown>>;
@@ -33,6 +63,7 @@ export const configKeys: readonly KeySpec[] = [
   {
     key: "runtime.runtimes", type: "string-list", field: ["runtime", "runtimes"],
     description: "low-level OCI runtimes to try, in order (absolute paths or names looked up in PATH)",
+    rule: listOf(nonEmptyItem, { nonEmpty: "name at least one runtime, e.g. [\"runc\"]" }),
   },
   {
     key: "runtime.mode", type: "enum", field: ["runtime", "mode"], values: ["auto", "jit", "cdi", "legacy", "csv"],
@@ -40,27 +71,40 @@ export const configKeys: readonly KeySpec[] = [
       "how actk-runtime injects devices: auto lets it choose for the host; jit computes the edits at container start; " +
       "cdi takes them from CDI specs; legacy uses the actk-hook prestart hook; csv uses Jetson/Tegra file lists",
   },
-  { key: "runtime.log-file", type: "string", field: ["runtime", "logFile"], description: "log file of actk-runtime (it never logs to stdout)" },
+  {
+    key: "runtime.log-file", type: "string", field: ["runtime", "logFile"], description: "log file of actk-runtime (it never logs to stdout)",
+    rule: absoluteOrEmpty,
+  },
   {
     key: "runtime.log-level", type: "enum", field: ["runtime", "logLevel"], values: ["debug", "info", "warn", "error"],
     description: "least severe level actk-runtime writes",
   },
-  { key: "hook.path", type: "string", field: ["hook", "path"], description: "absolute path of actk-hook, written into CDI specs and OCI hooks" },
-  { key: "hook.log-file", type: "string", field: ["hook", "logFile"], description: "log file of actk-hook" },
-  { key: "cdi.spec-dirs", type: "string-list", field: ["cdi", "specDirs"], description: "directories searched for CDI specs, lowest priority first" },
+  {
+    key: "hook.path", type: "string", field: ["hook", "path"], description: "absolute path of actk-hook, written into CDI specs and OCI hooks",
+    rule: absolutePath("/usr/local/bin/actk-hook"),
+  },
+  { key: "hook.log-file", type: "string", field: ["hook", "logFile"], description: "log file of actk-hook", rule: absoluteOrEmpty },
+  {
+    key: "cdi.spec-dirs", type: "string-list", field: ["cdi", "specDirs"], description: "directories searched for CDI specs, lowest priority first",
+    rule: listOf(absoluteItem("/etc/cdi")),
+  },
   {
     key: "cdi.annotation-prefixes", type: "string-list", field: ["cdi", "annotationPrefixes"],
     description: "annotation key prefixes that carry CDI device requests",
+    rule: listOf(nonEmptyItem),
   },
   {
     key: "cdi.default-kind.nvidia", type: "string", field: ["cdi", "defaultKind", "nvidia"],
-    description: "CDI kind for NVIDIA env var requests in cdi mode",
+    description: "CDI kind for NVIDIA env var requests in cdi mode", rule: cdiKind,
   },
   {
     key: "cdi.default-kind.ascend", type: "string", field: ["cdi", "defaultKind", "ascend"],
-    description: "CDI kind for Ascend env var requests in cdi mode",
+    description: "CDI kind for Ascend env var requests in cdi mode", rule: cdiKind,
   },
-  { key: "cdi.default-kind.amd", type: "string", field: ["cdi", "defaultKind", "amd"], description: "CDI kind for AMD env var requests in cdi mode" },
+  {
+    key: "cdi.default-kind.amd", type: "string", field: ["cdi", "defaultKind", "amd"], description: "CDI kind for AMD env var requests in cdi mode",
+    rule: cdiKind,
+  },
 ];
 
 // ---------------------------------------------------------------------------
@@ -195,6 +239,10 @@ export function checkValue(key: ResolvedKey, v: unknown, file?: string): unknown
       file, place: where, fix, exitCode: ExitCode.badInput, unchanged: true,
     });
   };
+  const rule = key.spec?.rule?.(v);
+  if (rule) {
+    throw new ActkError(rule.problem, { file, place: where, fix: rule.fix, exitCode: ExitCode.badInput, unchanged: true });
+  }
   switch (key.type) {
     case "bool": return typeof v === "boolean" ? v : bad();
     case "string": return typeof v === "string" ? v : bad();

@@ -131,3 +131,33 @@ test("a new actk file made with --set starts from the host's NVIDIA config.toml 
   assert.equal(data.format, "actk");
   assert.deepEqual(data.config.runtime, { ...data.config.runtime, mode: "legacy", runtimes: ["crun"], logLevel: "debug" });
 });
+
+test("config validate and --set refuse plugin settings the plugin refuses (exit 3, the file unchanged)", (t) => {
+  const dir = tempDir(t, "actk-config-it-");
+  const file = path.join(dir, "c.toml");
+  for (const text of ['[plugins."actk.vendor.v1".nvidia]\nnvml = "bogus"\n', '[plugins."actk.vendor.v1".nvidia]\nsupported-driver-capabilities = ["bogus"]\n']) {
+    fs.writeFileSync(file, text);
+    const r = actk(["config", "validate", file], dir);
+    assert.equal(r.status, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /c\.toml: the nvidia vendor plugin refuses its settings: .*bogus/);
+    assert.equal(r.stderr.trim().split("\n").length, 1);
+  }
+  const d = actk(["config", "default"], dir);
+  fs.writeFileSync(file, d.stdout);
+  const set = actk(["config", "--config-file", file, "--set", "plugins.nvidia.nvml=bogus", "--in-place"], dir);
+  assert.equal(set.status, 3, set.stderr);
+  assert.equal(fs.readFileSync(file, "utf8"), d.stdout);
+});
+
+test("--in-place through a symlinked config writes the link's target and keeps the link", (t) => {
+  const dir = tempDir(t, "actk-config-it-");
+  const real = path.join(dir, "real.toml");
+  fs.writeFileSync(real, actk(["config", "default"], dir).stdout, { mode: 0o600 });
+  fs.chmodSync(real, 0o600);
+  fs.symlinkSync("real.toml", path.join(dir, "link.toml"));
+  const r = actk(["config", "--config-file", path.join(dir, "link.toml"), "--set", "runtime.mode=cdi", "-i"], dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(fs.lstatSync(path.join(dir, "link.toml")).isSymbolicLink());
+  assert.match(fs.readFileSync(real, "utf8"), /^mode = "cdi"$/m);
+  assert.equal(fs.statSync(real).mode & 0o777, 0o600);
+});

@@ -10,10 +10,25 @@ import { parseToml, setTomlValue } from "../../config/toml-edit.js";
 import type { LoadedConfig } from "../../config/types.js";
 import { createRegistry } from "../../plugins.js";
 import type { Command, Invocation } from "../command.js";
+import { initPlugins } from "../context.js";
+import { silentLogger } from "../../core/log.js";
 import { formatTable } from "../output.js";
 
 function pluginDefaults(inv: Invocation): PluginDefaults {
   return pluginDefaultsOf(createRegistry(inv.ctx.host).list());
+}
+
+/**
+ * Plugin settings the schema can only type (an NVIDIA `nvml` mode, a capability name) are checked by the
+ * plugin's init; a file that makes one fail is invalid, though every key has the right type.
+ */
+function checkPluginSettings(inv: Invocation, loaded: LoadedConfig, file: string): void {
+  const failed = initPlugins(inv.ctx.host, loaded.config, silentLogger).records.find((r) => r.status === "error");
+  if (failed) {
+    throw new ActkError(`the ${failed.id} ${failed.type.split(".")[1] ?? "plugin"} plugin refuses its settings: ${failed.error ?? "unknown error"}`, {
+      file, exitCode: ExitCode.badInput, unchanged: true,
+    });
+  }
 }
 
 function noExtraArguments(inv: Invocation, path: string): void {
@@ -24,7 +39,7 @@ function noExtraArguments(inv: Invocation, path: string): void {
 
 function writeResult(inv: Invocation, text: string, file: string | undefined): number {
   if (file) {
-    writeFileAtomic(file, text, { mkdirs: true });
+    writeFileAtomic(file, text, { mkdirs: true, userFile: true });
     inv.out.info(`wrote ${file}`);
   } else {
     process.stdout.write(text);
@@ -102,6 +117,7 @@ const validateCommand: Command = {
     const loaded = loadConfig({
       file, env: inv.ctx.env, hostRoot: inv.ctx.host.root, pluginDefaults: pluginDefaults(inv),
     });
+    if (loaded.format !== "defaults") checkPluginSettings(inv, loaded, loaded.source);
     for (const w of loaded.warnings ?? []) inv.out.warn(w);
     inv.out.data({ file: loaded.source, valid: true, format: loaded.format, warnings: loaded.warnings ?? [] }, () =>
       loaded.format === "defaults" ? `no config file at ${loaded.path}; the defaults are in effect\n` : `${loaded.source}: valid (${loaded.format} format)\n`,
@@ -160,6 +176,7 @@ export const configCommand: Command = {
     const sets = parseSetOptions((inv.values.set as string[] | undefined) ?? [], keys);
     for (const s of sets) text = setTomlValue(text, s.key.path, s.value, loc.path);
     const result = loadConfigText(text, loc.path, defaults);
+    checkPluginSettings(inv, result, loc.path);
     for (const w of result.warnings ?? []) inv.out.warn(w);
     return writeResult(inv, text, inPlace ? loc.path : output);
   },

@@ -15,7 +15,7 @@ import { discoverNvidia, isNvidiaDiscovery, NVIDIA_VENDOR, type NvidiaDiscoveryM
 import { HOOK_ENV, nvidiaCommonEdits, nvidiaDeviceEdits } from "./edits.js";
 import { tegraCommonEdits } from "./tegra.js";
 import { defaultDriverSearchOptions, locateDriverFiles, type DriverSearchOptions } from "./libraries.js";
-import { defaultNvidiaRequestOptions, parseNvidiaRequests, type NvidiaRequestOptions } from "./request.js";
+import { defaultNvidiaRequestOptions, nvidiaDriverCapabilities, parseNvidiaRequests, type NvidiaRequestOptions } from "./request.js";
 import { checkNvidiaRequirements } from "./requirements.js";
 import { selectNvidiaDevices } from "./select.js";
 import { simulateNvidia } from "./simulate.js";
@@ -51,6 +51,12 @@ export function checkNvidiaPluginConfig(c: NvidiaPluginConfig): void {
   if (!discoveryModes.includes(c.discoveryMode)) {
     throw new ActkError(`discovery-mode "${c.discoveryMode}" is not one of ${discoveryModes.join(", ")}`, {
       place: "plugins.\"actk.vendor.v1\".nvidia", exitCode: ExitCode.badInput, fix: "set discovery-mode = \"auto\" (or procfs, csv)",
+    });
+  }
+  const unknownCap = c.supportedDriverCapabilities.find((cap) => cap !== "all" && !(nvidiaDriverCapabilities as readonly string[]).includes(cap));
+  if (unknownCap !== undefined) {
+    throw new ActkError(`supported-driver-capabilities has "${unknownCap}", which is not an NVIDIA driver capability`, {
+      place: "plugins.\"actk.vendor.v1\".nvidia", exitCode: ExitCode.badInput, fix: `use "all" or some of ${nvidiaDriverCapabilities.join(", ")}`,
     });
   }
   for (const key of ["librarySearchPaths", "binarySearchPaths", "firmwareSearchPaths"] as const) {
