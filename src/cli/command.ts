@@ -87,16 +87,42 @@ export function parseCommandArgs(command: Command, path: string[], argv: string[
     config[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
   }
   try {
-    const parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true, tokens: true });
+    // A single-valued option given twice keeps only the last value: say so rather than drop the first.
+    const seen = new Map<string, string | undefined>();
+    for (const tok of parsed.tokens ?? []) {
+      if (tok.kind !== "option" || options[tok.name]?.type !== "string" || options[tok.name]?.multiple) continue;
+      if (seen.has(tok.name) && seen.get(tok.name) !== tok.value) {
+        throw new ActkError(`--${tok.name} is given twice ("${seen.get(tok.name) ?? ""}" and "${tok.value ?? ""}"), and it takes one value`, {
+          exitCode: ExitCode.usage, fix: `give --${tok.name} once${/vendor/.test(tok.name) ? " (a comma list names several)" : ""}`,
+        });
+      }
+      seen.set(tok.name, tok.value);
+    }
     const values = { ...parsed.values } as OptionValues;
     for (const [name, o] of Object.entries(options)) {
       if (values[name] === undefined && o.default !== undefined) values[name] = o.default;
     }
     return { values, positionals: parsed.positionals };
   } catch (e) {
-    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "");
-    throw new ActkError(msg, { exitCode: ExitCode.usage, fix: `see \`${path.join(" ")} --help\`` });
+    throw e instanceof ActkError ? e : usageErrorOf((e as Error).message, path);
   }
+}
+
+/** node:util parseArgs' message (several sentences, some on lines of their own) as one line with one fix. */
+function usageErrorOf(message: string, path: string[]): ActkError {
+  const first = (message.split(/\n|\. (?=To specify|Did you)/)[0] ?? message).trim().replace(/\.$/, "");
+  const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(first);
+  if (ambiguous) {
+    const opt = (ambiguous[1] as string).split(",")[0]?.trim() ?? "";
+    return new ActkError(`${opt} takes a value, and the argument after it starts with "-"`, {
+      exitCode: ExitCode.usage, fix: `give ${opt} its value, or write ${opt}=VALUE for a value that starts with "-"`,
+    });
+  }
+  const unknown = /^Unknown option '([^']+)'/.exec(first);
+  const missing = /^Option '(?:-\w, )?(--[^' ]+)[^']*' argument missing/.exec(first);
+  const text = unknown ? `unknown option ${unknown[1]}` : missing ? `${missing[1]} needs a value` : first;
+  return new ActkError(text, { exitCode: ExitCode.usage, fix: `see \`${path.join(" ")} --help\`` });
 }
 
 export function formatHelp(command: Command, path: string[]): string {

@@ -73,12 +73,30 @@ export class CliContext {
     throw new ActkError(`the ${id} engine plugin is not registered`, { place: "--runtime", exitCode: ExitCode.host, ...unchanged, fix: "see `actk plugins`" });
   }
 
-  /** Vendors that initialised, optionally limited to ids ("all" or a list). */
+  /** Vendors that initialised, optionally limited to ids ("all" or a list, checked by vendorIds). */
   vendors(select?: string | string[]): Vendor[] {
     const all = this.plugins.all<Vendor>(PluginType.vendor);
-    if (!select || select === "all") return all;
-    const ids = Array.isArray(select) ? select : select.split(",");
-    return all.filter((v) => ids.includes(v.id));
+    const ids = typeof select === "string" ? this.vendorIds(select) : select;
+    return ids ? all.filter((v) => ids.includes(v.id)) : all;
+  }
+
+  /**
+   * The ids a --vendor value names, undefined for all (flag absent or "all"). An empty value or item,
+   * or a vendor no plugin registers, is a usage error; a vendor whose plugin failed is a host error:
+   * a typo must not read as "no devices".
+   */
+  vendorIds(select: string | undefined, place = "--vendor"): string[] | undefined {
+    if (select === undefined || select === "all") return undefined;
+    const known = this.plugins.records.filter((r) => r.type === PluginType.vendor);
+    const fix = `use one of ${known.map((r) => r.id).join(", ")} or all (a comma list)`;
+    const ids = select.split(",").map((x) => x.trim());
+    if (ids.some((id) => id === "")) throw new ActkError(`${JSON.stringify(select)} names an empty vendor`, { place, exitCode: ExitCode.usage, fix });
+    for (const id of ids) {
+      const rec = known.find((r) => r.id === id);
+      if (!rec) throw new ActkError(`unknown vendor "${id}"`, { place, exitCode: ExitCode.usage, fix });
+      if (rec.status !== "ok") throw unavailablePluginError(`vendor ${id}`, rec, { place });
+    }
+    return [...new Set(ids)];
   }
 }
 

@@ -67,6 +67,7 @@ test("unknown keys are rejected with a did-you-mean suggestion", () => {
     ['[plugins."actk.vendor.v1".nvidia]\ndisable-requires = true', 'plugins."actk.vendor.v1".nvidia.disable-require', undefined],
     ['[plugins."actk.vendor.v1".nvidea]\ndisable-require = true', 'plugins."actk.vendor.v1".nvidia', 'plugins."actk.vendor.v1".nvidea'],
     ["[totally]\nunrelated = 1", "", "totally"],
+    ['[plugins.nvidia]\ndisable-require = true', 'plugins."actk.vendor.v1".nvidia', "plugins.nvidia"],
   ];
   for (const [text, suggestion, place] of cases) {
     assert.throws(() => configFromToml(doc(text), { pluginDefaults: testPluginDefaults }), (e: unknown) => {
@@ -105,9 +106,11 @@ test("plugin defaults come from registrations whose config is a table", () => {
 });
 
 test("suggestions are made for typos only", () => {
-  assert.equal(editDistance("mode", "mdoe"), 2);
+  assert.equal(editDistance("mode", "mdoe"), 1);
+  assert.equal(editDistance("kitten", "sitting"), 3);
   assert.equal(suggest("runtime.mdoe", ["runtime.mode", "hook.path"]), "runtime.mode");
   assert.equal(suggest("zzzzzz", ["runtime.mode", "hook.path"]), undefined);
+  assert.equal(suggest("foo", ["hook", "cdi", "runtime"]), undefined);
 });
 
 test("a config rendered as a file reads back to the same config", () => {

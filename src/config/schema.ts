@@ -130,19 +130,18 @@ export function pluginKeyOf(tomlType: string, id: string): string | undefined {
   return m ? `${m[1]}.${id}` : undefined;
 }
 
-/** Levenshtein distance, for "did you mean …?". */
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment), for "did you mean …?". */
 export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_v, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_v, i) => Array.from({ length: b.length + 1 }, (_w, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number;
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] as number;
-      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
     }
   }
-  return prev[b.length] as number;
+  return (d[a.length] as number[])[b.length] as number;
 }
 
 /** The closest candidate when it is close enough to be a typo, else undefined. */
@@ -155,7 +154,8 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   }
   const last = (s: string): string => s.slice(s.lastIndexOf(".") + 1);
   if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.floor(last(word).length / 3));
+  // One edit per three letters of the last segment, at least one: "foo" is not a typo of "hook".
+  const limit = Math.max(1, Math.floor(last(word).length / 3));
   // A match on the last segment alone (runtime.spec-dirs → cdi.spec-dirs) also counts.
   if (bestD <= limit) return best;
   const byLast = candidates.find((c) => last(c) === last(word));
@@ -281,7 +281,14 @@ export function getField(source: unknown, field: readonly string[]): unknown {
 
 function unknownKey(path: string[], candidates: string[], file: string | undefined, hint?: string): ActkError {
   const shown = displayKey(path);
-  const s = suggest(shown, candidates);
+  // [plugins.nvidia] for [plugins."actk.vendor.v1".nvidia]: the section of the plugin with that id.
+  const pluginSection = path[0] === "plugins" && path.length >= 2 && !/^actk\.[a-z0-9-]+\.v\d+$/.test(path[1] as string)
+    ? candidates.find((c) => c.startsWith("plugins.\"actk.") && c.endsWith(`.${path[1] as string}`))
+    : undefined;
+  if (path[0] === "plugins" && path.length >= 2 && !pluginSection && !/^actk\./.test(path[1] as string)) {
+    hint ??= 'plugin sections are [plugins."actk.<type>.v1".<id>], e.g. [plugins."actk.vendor.v1".nvidia]';
+  }
+  const s = pluginSection ?? suggest(shown, candidates);
   return new ActkError(`unknown key${s ? ` (did you mean ${s}?)` : ""}`, {
     file, place: shown, exitCode: ExitCode.badInput, unchanged: true,
     fix: s ? `rename it to ${s}${hint ? `; ${hint}` : ""}` : `remove it${hint ? `; ${hint}` : "; see `actk config default` for every key"}`,

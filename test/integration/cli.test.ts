@@ -84,3 +84,31 @@ test("--version anywhere before the command, as JSON with --json; actk help COMM
   assert.equal(help.status, 0);
   assert.equal(help.stdout, actk(["doctor", "--help"]).stdout);
 });
+
+test("flag mistakes are one line each: a value missing or swallowed, an unknown option, a single-valued option twice", () => {
+  const cases: [string[], RegExp][] = [
+    [["cdi", "generate", "--output", "--json"], /^actk: --output takes a value, and the argument after it starts with "-"\. Fix: give --output its value, or write --output=VALUE/],
+    [["cdi", "generate", "-o"], /^actk: --output needs a value\. Fix: see `actk cdi generate --help`/],
+    [["doctor", "--bogus"], /^actk: unknown option --bogus\. Fix: see `actk doctor --help`/],
+    [["info", "--vendor", "nvidia", "--vendor", "ascend"], /^actk: --vendor is given twice \("nvidia" and "ascend"\), and it takes one value\. Fix: give --vendor once \(a comma list names several\)/],
+  ];
+  for (const [args, message] of cases) {
+    const r = actk(args);
+    assert.equal(r.status, 2, args.join(" "));
+    assert.match(r.stderr, message);
+    oneLine(r.stderr);
+  }
+});
+
+test("--vendor names only vendors that exist, and no empty one; --dev-char-path is absolute", (t) => {
+  const dir = tempDir(t, "actk-cli-");
+  for (const args of [["info", "--vendor", "bogus"], ["info", "--vendor="], ["info", "--vendor", "nvidia,,amd"], ["system", "create-dev-char-symlinks", "--vendor", "bogus", "--dry-run"], ["cdi", "generate", "--vendor", "bogus"]]) {
+    const r = actk(["--host-root", dir, ...args]);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stdout}`);
+    assert.match(r.stderr, /^actk: --vendor: (unknown vendor "bogus"|".*" names an empty vendor)\. Fix: use one of nvidia, ascend, amd or all/);
+  }
+  const rel = actk(["--host-root", dir, "system", "create-dev-char-symlinks", "--dev-char-path", "relative"]);
+  assert.equal(rel.status, 2);
+  assert.match(rel.stderr, /--dev-char-path: "relative" is not an absolute path/);
+  assert.deepEqual(fs.readdirSync(dir), []);
+});

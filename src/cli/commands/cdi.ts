@@ -13,7 +13,7 @@ import { transformRoot, parseRelativeTo } from "../../cdi/transform.js";
 import { byNumericName, validateLoaded, type Problem } from "../../cdi/validate.js";
 import { formatForFile, parseSpecFormat, serializeSpec, specFileName, writeSpecFile, type SpecFormat } from "../../cdi/write.js";
 import type { Command, OptionValues } from "../command.js";
-import { CliContext, unavailablePluginError } from "../context.js";
+import { CliContext } from "../context.js";
 import { formatTable } from "../output.js";
 import { cdiRefreshCommand } from "./cdi-refresh.js";
 
@@ -82,14 +82,7 @@ container paths stay the real ones.`,
     "actk cdi generate --host-root /tmp/sim --vendor all --output /tmp/sim/etc/cdi",
   ],
   run({ values, ctx, out }) {
-    const vendorSel = str(values.vendor) ?? "all";
-    const vendorIds = vendorSel === "all" ? undefined : vendorSel.split(",");
-    const known = ctx.plugins.records.filter((r) => r.type === "actk.vendor.v1");
-    for (const id of vendorIds ?? []) {
-      const rec = known.find((r) => r.id === id);
-      if (!rec) throw new ActkError(`unknown vendor "${id}"`, { place: "--vendor", exitCode: ExitCode.usage, fix: `use one of ${known.map((r) => r.id).join(", ")} or all` });
-      if (rec.status !== "ok") throw unavailablePluginError(`vendor ${id}`, rec, { place: "--vendor" });
-    }
+    const vendorIds = ctx.vendorIds(str(values.vendor));
     if ((values["vendor-kind"] !== undefined || values.class !== undefined) && vendorIds?.length !== 1) {
       throw new ActkError("--vendor-kind and --class need exactly one --vendor", { place: "--vendor-kind/--class", exitCode: ExitCode.usage, fix: "add e.g. --vendor nvidia" });
     }
@@ -135,7 +128,7 @@ container paths stay the real ones.`,
     }
     if (!vendorIds && empty.length && result.specs.length) out.info(`actk: no devices for ${empty.join(", ")}; no spec for ${empty.length > 1 ? "them" : "it"}`);
     if (result.specs.length === 0) {
-      throw new ActkError(`no devices found for ${vendorSel === "all" ? "any vendor" : `vendor ${vendorSel}`}, so no spec was generated`, {
+      throw new ActkError(`no devices found for ${vendorIds ? `vendor ${vendorIds.join(", ")}` : "any vendor"}, so no spec was generated`, {
         exitCode: ExitCode.host, fix: "check `actk info` (is the driver loaded?) and the notes above",
       });
     }

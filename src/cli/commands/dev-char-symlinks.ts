@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { ActkError, ExitCode } from "../../core/errors.js";
 import { formatTable } from "../output.js";
 import { applyDevCharLinks, discoveryCharNodes, planDevCharLinks, type CharNodeRef } from "../../host/dev-char-links.js";
 
@@ -20,8 +21,13 @@ export const createDevCharSymlinksCommand: Command = {
   },
   examples: ["actk system create-dev-char-symlinks --create-all", "actk system create-dev-char-symlinks --dry-run --json"],
   run({ values, ctx, out }) {
+    const devCharPath = values["dev-char-path"] as string;
+    if (!devCharPath.startsWith("/")) {
+      // The links' relative targets are computed from the host path; a relative one would dangle.
+      throw new ActkError(`"${devCharPath}" is not an absolute path`, { place: "--dev-char-path", exitCode: ExitCode.usage, fix: "give the directory as the host sees it, e.g. /dev/char" });
+    }
     const nodes: CharNodeRef[] = ctx.vendors(values.vendor as string).flatMap((v) => discoveryCharNodes(v.discover()));
-    const plan = planDevCharLinks(ctx.host, nodes, { createAll: Boolean(values["create-all"]), devCharPath: values["dev-char-path"] as string });
+    const plan = planDevCharLinks(ctx.host, nodes, { createAll: Boolean(values["create-all"]), devCharPath });
     const warnings = values["dry-run"] ? [] : applyDevCharLinks(ctx.host, plan);
     for (const w of warnings) out.warn(w);
     const verb = values["dry-run"] ? "would " : "";

@@ -1,8 +1,7 @@
 import type { Command } from "../command.js";
-import { ActkError, ExitCode } from "../../core/errors.js";
+import { ExitCode } from "../../core/errors.js";
 import type { DeviceNode } from "../../edits/container-edits.js";
 import type { Discovery } from "../../vendors/vendor.js";
-import { unavailablePluginError } from "../context.js";
 
 function nodeText(n: DeviceNode): string {
   return n.major !== undefined ? `${n.path} (${n.major}:${n.minor})` : n.path;
@@ -29,11 +28,6 @@ Use --host-root DIR to look at a simulated host.`,
   run({ values, ctx, out }) {
     const want = values.vendor as string | undefined;
     const vendors = ctx.vendors(want);
-    if (want && vendors.length === 0) {
-      const rec = ctx.plugins.records.find((r) => r.id === want && r.type === "actk.vendor.v1");
-      if (rec) throw unavailablePluginError(`vendor ${want}`, rec, { place: "--vendor" });
-      throw new ActkError(`unknown vendor ${JSON.stringify(want)}`, { place: "--vendor", exitCode: ExitCode.usage, fix: "see `actk plugins`" });
-    }
     const discoveries = vendors.map((v) => publicDiscovery(v.discover()));
     out.data({ hostRoot: ctx.host.root, vendors: discoveries }, () => {
       const lines: string[] = [];
