@@ -2,7 +2,20 @@
  * Logging. The CLI logs to stderr; the runtime and the hook must never write to
  * stdout (engines parse it) and log to the file named in the config instead.
  */
-import { appendFileSync } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
+
+// O_NOFOLLOW: the runtime and the hook run as root, and a log file in a directory another user can
+// write (a log-file under /tmp) must not let that user point it, by a symlink, at any file root can write.
+const appendFlags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+function appendLine(file: string, line: string): void {
+  const fd = openSync(file, appendFlags, 0o640);
+  try {
+    writeSync(fd, line);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -30,7 +43,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     if (opts.file) {
       const rec = { time: new Date().toISOString(), level, component, pid: process.pid, msg, ...fields };
       try {
-        appendFileSync(opts.file, JSON.stringify(rec) + "\n", { mode: 0o640 });
+        appendLine(opts.file, JSON.stringify(rec) + "\n");
       } catch {
         // A log that cannot be written must never fail a container start.
       }

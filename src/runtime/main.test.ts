@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import { ActkError } from "../core/errors.js";
-import { errorLine, runtimeMain } from "./main.js";
+import { errorLine, runtimeMain, setupRuntime } from "./main.js";
 
 function setup(t: TestContext, env: string[]): { dir: string; bundle: string; spec: string; runtime: string; baseEnv: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(path.join(tmpdir(), "actk-runtime-main-"));
@@ -51,4 +51,17 @@ test("runtime main started directly hands over to the low-level runtime with the
 test("the error line is one line and always ends with the doctor hint", () => {
   const line = errorLine(new ActkError("no runtime\nfound", { place: "runtime.runtimes", fix: "install runc" }));
   assert.equal(line, "actk-runtime: runtime.runtimes: no runtime found. Fix: install runc; run `actk doctor` for a full diagnosis");
+});
+
+test("the runtime reads the system config, never $XDG_CONFIG_HOME's (the launcher does not either)", (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "actk-runtime-xdg-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const host = path.join(dir, "host");
+  mkdirSync(path.join(host, "etc/actk"), { recursive: true });
+  writeFileSync(path.join(host, "etc/actk/config.toml"), '[runtime]\nmode = "cdi"\nlog-file = ""\n');
+  mkdirSync(path.join(dir, "xdg/actk"), { recursive: true });
+  writeFileSync(path.join(dir, "xdg/actk/config.toml"), '[runtime]\nmode = "legacy"\nlog-file = ""\n');
+  const s = setupRuntime({ PATH: "/usr/bin:/bin", ACTK_HOST_ROOT: host, XDG_CONFIG_HOME: path.join(dir, "xdg") }, false);
+  assert.equal(s.config.runtime.mode, "cdi");
+  assert.equal(s.configSource, path.join(host, "etc/actk/config.toml"));
 });

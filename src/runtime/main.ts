@@ -117,7 +117,10 @@ export function setupRuntime(env: NodeJS.ProcessEnv, debug: boolean, parsed?: Pa
   // One registry for the config's plugin defaults (so every plugin's keys are checked, as by the
   // CLI) and for the vendors.
   const registry = createRegistry(host);
-  const loaded = loadConfig({ env, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(registry.list()), parsed });
+  // XDG_CONFIG_HOME is a user's setting: the launcher (which picks the low-level runtime from the same file)
+  // never reads it, so neither does the part that runs as root for every container.
+  const { XDG_CONFIG_HOME: _userConfigHome, ...systemEnv } = env;
+  const loaded = loadConfig({ env: systemEnv, hostRoot: host.root, pluginDefaults: pluginDefaultsOf(registry.list()), parsed });
   const config = loaded.config;
   const level: LogLevel = debug ? "debug" : config.runtime.logLevel;
   const logger = createLogger({ file: env.ACTK_RUNTIME_LOG_FILE ?? config.runtime.logFile, level, component: "actk-runtime" });
