@@ -279,6 +279,7 @@ const transform: Command = {
   name: "transform",
   summary: "Transform CDI specs (root)",
   subcommands: [transformRootCommand],
+  examples: ["actk cdi transform root --help"],
 };
 
 export const cdiCommand: Command = {
@@ -286,4 +287,10 @@ export const cdiCommand: Command = {
   summary: "Generate, list, validate and transform CDI specs",
   description: "CDI (Container Device Interface) specs describe devices for podman, containerd, CRI-O and docker.\nSee docs/cdi.md.",
   subcommands: [generate, listCommand, validate, transform, cdiRefreshCommand],
+  examples: [
+    "actk cdi generate --output /etc/cdi",
+    "actk cdi list",
+    "actk cdi validate /etc/cdi",
+    "actk cdi refresh --watch",
+  ],
 };

@@ -68,4 +68,5 @@ export const systemCommand: Command = {
   name: "system",
   summary: "Host set-up tasks (device nodes, kernel modules)",
   subcommands: [createDeviceNodesCommand, createDevCharSymlinksCommand],
+  examples: ["actk system create-device-nodes --dry-run", "actk system create-dev-char-symlinks --create-all"],
 };

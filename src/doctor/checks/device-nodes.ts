@@ -73,7 +73,7 @@ export const driverCheck: DoctorCheck = {
     return ctx.vendors.map((vendor): CheckResult => {
       const d = ctx.discovery(vendor);
       const id = `driver.${vendor.id}`;
-      const notes = d.notes.length ? ` (${d.notes.join(" ")})` : "";
+      const notes = d.notes.length ? ` (${d.notes.join("; ")})` : "";
       if (!d.devices.length) {
         return { id, status: "ok", summary: `no ${vendor.id} device found; nothing to inject for this vendor${notes}` };
       }

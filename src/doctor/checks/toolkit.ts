@@ -35,7 +35,7 @@ export const toolkitCheck: DoctorCheck = {
       out.push({
         id: "toolkit.hook", status: "warn",
         summary: `hook ${hook} (hook.path) does not exist; specs and legacy mode that reference it will fail`,
-        fix: "run `actk install`, or set hook.path: actk config --set hook.path=/usr/local/bin/actk-hook --in-place",
+        fix: "run `actk install` (it puts actk-hook there), or point hook.path at the actk-hook you have: actk config --set hook.path=$(command -v actk-hook) --in-place",
       });
     } else if (!st.isFile() || (st.mode & 0o111) === 0) {
       out.push({ id: "toolkit.hook", status: "fail", summary: `hook ${hook} is not an executable file`, fix: `chmod 0755 ${hook}` });
@@ -50,7 +50,7 @@ export const toolkitCheck: DoctorCheck = {
       const ok = fs.existsSync(ctx.host.hostPath(file)) ? writableDir(ctx.host.hostPath(file)) : writableDir(dir);
       out.push(ok
         ? { id: `toolkit.log.${key.split(".")[0]}`, status: "ok", summary: `${key} ${file} is writable` }
-        : { id: `toolkit.log.${key.split(".")[0]}`, status: "warn", summary: `${key} ${file} cannot be written; failures will not be logged`, fix: `mkdir -p ${path.posix.dirname(file)} (as root), or: actk config --set ${key}=PATH --in-place` });
+        : { id: `toolkit.log.${key.split(".")[0]}`, status: "warn", summary: `${key} ${file} cannot be written; failures will not be logged`, fix: `mkdir -p ${path.posix.dirname(ctx.host.hostPath(file))} (as root), or: actk config --set ${key}=PATH --in-place` });
     }
     // The helper lives in the real host's /run and /proc: nothing to say about a simulated host.
     if (ctx.host.isRealHost) {
