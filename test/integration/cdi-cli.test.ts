@@ -78,3 +78,16 @@ test("transform root moves host paths and leaves a malformed input file untouche
   assert.match(bad.stderr, new RegExp(`${out}: line 1, column \\d+: not valid JSON or YAML`));
   assert.equal(fs.readFileSync(out, "utf8"), "{ not json");
 });
+
+test("cdi validate --json lists every file it checked, those that do not parse too", (t) => {
+  const host = simHost(t);
+  const dir = path.join(host, "specs");
+  assert.equal(run(["--host-root", host, "cdi", "generate", "--vendor", "nvidia", "--output", dir]).status, 0);
+  fs.writeFileSync(path.join(dir, "broken.yaml"), 'cdiVersion: "0.5.0"\nkind: [\n');
+  const r = run(["cdi", "validate", dir, "--json"]);
+  assert.equal(r.status, 1, r.stderr);
+  const data = JSON.parse(r.stdout) as { valid: boolean; files: string[] };
+  assert.equal(data.valid, false);
+  assert.deepEqual(data.files.map((f) => path.basename(f)), ["broken.yaml", "nvidia-gpu.yaml", "nvidia-mig.yaml"]);
+  assert.match(run(["cdi", "validate", dir]).stdout, /3 spec file\(s\)/);
+});

@@ -223,8 +223,10 @@ Exit status 1 when any error is found (warnings alone give 0).`,
     problems.push(...validateLoaded(res.specs, values.host ? ctx.host : undefined));
     const errors = problems.filter((p) => p.severity === "error").length;
     const devices = res.specs.reduce((n, s) => n + s.spec.devices.length, 0);
-    out.data({ valid: errors === 0, files: res.specs.map((s) => s.file), devices, problems }, () => {
-      const head = `${res.specs.length + res.errors.length} spec file(s), ${devices} device(s): ${errors} error(s), ${problems.length - errors} warning(s)`;
+    // Every file checked, those that did not parse too: the count and the list say the same.
+    const files = [...new Set([...res.specs.map((s) => s.file), ...res.errors.flatMap((e) => (e.file ? [e.file] : []))])].sort();
+    out.data({ valid: errors === 0, files, devices, problems }, () => {
+      const head = `${files.length} spec file(s), ${devices} device(s): ${errors} error(s), ${problems.length - errors} warning(s)`;
       return problems.length ? formatTable(["SEVERITY", "FILE", "DEVICE/PLACE", "PROBLEM"], problemRows(problems)) + head : head;
     });
     return errors ? ExitCode.failed : ExitCode.ok;
