@@ -49,10 +49,42 @@ export function journalName(engine: EngineId, runtimeName: string): string {
   return `${engine}-${runtimeName}.journal.json`;
 }
 
+export interface JournalPaths {
+  dir: string;
+  journal: string;
+  backups: string;
+}
+
 /** Host paths of the journal and the backup folder for an engine/runtime pair. */
-export function journalPaths(host: HostRoot, engine: EngineId, runtimeName: string): { dir: string; journal: string; backups: string } {
+export function journalPaths(host: HostRoot, engine: EngineId, runtimeName: string): JournalPaths {
   const dir = host.hostPath(backupDir);
   return { dir, journal: path.join(dir, journalName(engine, runtimeName)), backups: path.join(dir, `${engine}-${runtimeName}`) };
+}
+
+/** Every other engine/runtime journal in the backup dir (other runtimes configured into the same files). */
+export function otherJournals(host: HostRoot, except: string): { paths: JournalPaths; journal: Journal }[] {
+  const dir = host.hostPath(backupDir);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith(".journal.json")).sort();
+  } catch {
+    return [];
+  }
+  const out: { paths: JournalPaths; journal: Journal }[] = [];
+  for (const n of names) {
+    const file = path.join(dir, n);
+    if (file === except) continue;
+    let journal: Journal | undefined;
+    try {
+      journal = readJournal(file);
+    } catch {
+      continue; // another runtime's broken journal is its own unconfigure's business
+    }
+    if (!journal) continue;
+    const paths = journalPaths(host, journal.engine, journal.runtimeName);
+    if (paths.journal === file) out.push({ paths, journal });
+  }
+  return out;
 }
 
 export function readJournal(file: string): Journal | undefined {

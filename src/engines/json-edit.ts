@@ -1,12 +1,14 @@
 /**
- * Format-preserving edits of JSON config files (docker's daemon.json):
- * jsonc-parser's modify/applyEdits change only the bytes of the values actk
- * sets, keeping indentation, key order and everything else as the user wrote it.
+ * Format-preserving edits of JSON config files (docker's daemon.json): strict
+ * parsing with errors at a line and column, and changes made through
+ * json-splice.ts, which rewrites only the members actk sets, keeping
+ * indentation, key order, one-line objects and everything else as the user wrote it.
  */
 // The ESM build, by path: esbuild cannot bundle the UMD build's dynamic requires.
-import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser/lib/esm/main.js";
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser/lib/esm/main.js";
 import { ActkError, ExitCode } from "../core/errors.js";
-import { isPlainObject, revertChanges, type RevertOutcome, type ValueChange } from "./value-change.js";
+import { appendJsonItem, jsonLayout, removeJsonValue, setJsonValue } from "./json-splice.js";
+import { getAt, hasAt, isPlainObject, revertChanges, type RevertOutcome, type ValueChange } from "./value-change.js";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -48,31 +50,12 @@ function describe(code: string): string {
   return words[code] ?? code;
 }
 
-export interface JsonStyle {
-  insertSpaces: boolean;
-  tabSize: number;
-  eol: string;
-}
-
-/** Indentation and line ending used by the file (defaults: 2 spaces, "\n"). */
-export function detectJsonStyle(text: string): JsonStyle {
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const m = /\n([ \t]+)\S/.exec(text);
-  const indent = m?.[1];
-  if (indent?.startsWith("\t")) return { insertSpaces: false, tabSize: 1, eol };
-  return { insertSpaces: true, tabSize: indent ? indent.length : 2, eol };
-}
-
 /** Apply set/append changes to the text, touching only those values. */
 export function applyJsonChanges(text: string, changes: readonly ValueChange[]): string {
-  const style = detectJsonStyle(text);
+  const layout = jsonLayout(text);
   let out = text;
   for (const c of changes) {
-    if (c.op === "set") {
-      out = applyEdits(out, modify(out, c.path, c.value, { formattingOptions: style }));
-    } else {
-      out = applyEdits(out, modify(out, [...c.path, -1], c.item, { formattingOptions: style, isArrayInsertion: true }));
-    }
+    out = c.op === "set" ? setJsonValue(out, c.path, c.value, layout) : appendJsonItem(out, c.path, c.item, layout);
   }
   return out;
 }
@@ -85,33 +68,18 @@ export function revertJsonChanges(text: string, file: string, changes: readonly 
   const current = parseJsonObject(text, file);
   const target = structuredClone(current);
   const outcome = revertChanges(target, changes);
-  const style = detectJsonStyle(text);
+  const layout = jsonLayout(text);
   let out = text;
   // Edit the text toward `target` key by key along the reverted paths only.
   for (const c of outcome.reverted) {
     for (let depth = c.path.length; depth >= 1; depth--) {
       const p = c.path.slice(0, depth);
-      const want = getPath(target, p);
-      const present = hasPath(target, p);
+      const want = getAt(target, p);
+      const present = hasAt(target, p);
       if (present && depth < c.path.length) break;
-      out = applyEdits(out, modify(out, p, present ? want : undefined, { formattingOptions: style }));
+      out = present ? setJsonValue(out, p, want, layout) : removeJsonValue(out, p);
       if (present) break;
     }
   }
   return { text: out, outcome };
-}
-
-function getPath(root: unknown, p: readonly string[]): unknown {
-  let cur = root;
-  for (const k of p) cur = isPlainObject(cur) ? cur[k] : undefined;
-  return cur;
-}
-
-function hasPath(root: unknown, p: readonly string[]): boolean {
-  let cur = root;
-  for (const k of p) {
-    if (!isPlainObject(cur) || !Object.hasOwn(cur, k)) return false;
-    cur = cur[k];
-  }
-  return true;
 }

@@ -201,3 +201,58 @@ test("a re-configure that fails verification leaves the first configure's journa
   unconfigureEngine(dockerEngine, "actk", host, run);
   assert.equal(read(host, "/etc/docker/daemon.json"), original.replace('"debug": true', '"debug": false'));
 });
+
+const daemon = "/etc/docker/daemon.json";
+for (const [name, original] of [["{}", "{}\n"], ["the long daemon.json", fixture("daemon-long.json")], ["a tab-indented one", '{\n\t"debug": true\n}\n']] as const) {
+  for (const order of [["a1", "a2"], ["a2", "a1"]]) {
+    test(`two runtimes in ${name}, unconfigured ${order.join(" then ")}: the original bytes come back`, (t) => {
+      const host = hostTree(t, { [daemon]: original });
+      configureEngine(dockerEngine, options({ configPath: daemon, runtimeName: "a1" }), host, run);
+      configureEngine(dockerEngine, options({ configPath: daemon, runtimeName: "a2", setAsDefault: true, cdiEnabled: true }), host, run);
+      unconfigureEngine(dockerEngine, order[0]!, host, run);
+      const left = Object.keys(JSON.parse(read(host, daemon)!).runtimes);
+      assert.ok(left.includes(order[1]!) && !left.includes(order[0]!), "only the other runtime stays");
+      unconfigureEngine(dockerEngine, order[1]!, host, run);
+      assert.equal(read(host, daemon), original);
+      assert.deepEqual(readdirSync(host.hostPath("/var/lib/actk/backups")), []);
+    });
+  }
+}
+
+test("two runtimes each set as default: undoing the first leaves the second the default, undoing both puts back the original default", (t) => {
+  const original = '{\n  "default-runtime": "runc"\n}\n';
+  const host = hostTree(t, { [daemon]: original });
+  configureEngine(dockerEngine, options({ configPath: daemon, runtimeName: "a1", setAsDefault: true }), host, run);
+  configureEngine(dockerEngine, options({ configPath: daemon, runtimeName: "a2", setAsDefault: true }), host, run);
+  const r = unconfigureEngine(dockerEngine, "a1", host, run);
+  assert.deepEqual(r.kept, [], "a value another runtime's configure set is not the user's change");
+  assert.equal(JSON.parse(read(host, daemon)!)["default-runtime"], "a2");
+  unconfigureEngine(dockerEngine, "a2", host, run);
+  assert.equal(read(host, daemon), original, "not a default-runtime naming the removed a1");
+});
+
+test("a runtime re-configured after another was added: its unconfigure keeps the other's entry", (t) => {
+  const original = '{\n  "debug": true\n}\n';
+  const host = hostTree(t, { [daemon]: original });
+  configureEngine(dockerEngine, options({ configPath: daemon, runtimeName: "a1" }), host, run);
+  configureEngine(dockerEngine, options({ configPath: daemon, runtimeName: "a2" }), host, run);
+  configureEngine(dockerEngine, options({ configPath: daemon, runtimeName: "a1", cdiEnabled: true }), host, run);
+  unconfigureEngine(dockerEngine, "a1", host, run);
+  assert.deepEqual(JSON.parse(read(host, daemon)!), { debug: true, runtimes: { a2: { path: "/usr/local/bin/actk-runtime" } } });
+  unconfigureEngine(dockerEngine, "a2", host, run);
+  assert.equal(read(host, daemon), original);
+});
+
+test("two runtimes in a containerd v3 drop-in, undone in configure order: the drop-in and its directory go, config.toml is as before", (t) => {
+  const main = "/etc/containerd/config.toml";
+  const dropIn = "/etc/containerd/conf.d/99-actk.toml";
+  const host = hostTree(t, { [main]: fixture("containerd-2.0-v3.toml") });
+  const o = { configPath: main, dropInPath: dropIn };
+  configureEngine(containerdEngine, options({ ...o, runtimeName: "a1" }), host, run);
+  configureEngine(containerdEngine, options({ ...o, runtimeName: "a2", setAsDefault: true }), host, run);
+  unconfigureEngine(containerdEngine, "a1", host, run);
+  unconfigureEngine(containerdEngine, "a2", host, run);
+  assert.equal(read(host, dropIn), undefined);
+  assert.equal(existsSync(host.hostPath("/etc/containerd/conf.d")), false);
+  assert.equal(read(host, main), fixture("containerd-2.0-v3.toml"));
+});

@@ -11,9 +11,10 @@ import { writeFileAtomic } from "../core/atomic-write.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { ConfigureOptions, Engine, EnginePlan, FileChange, VerifyResult } from "./engine.js";
 import {
-  backupDir, journalPaths, pruneBackups, readBackup, readJournal, removeJournal, saveBackup, sha256, writeJournal,
+  backupDir, journalPaths, otherJournals, pruneBackups, readBackup, readJournal, removeJournal, saveBackup, sha256, writeJournal,
   type Journal, type JournalFile,
 } from "./journal.js";
+import { lastWriteIsOwn, laterJournals, rebaseFile, takenOver } from "./journal-rebase.js";
 import { revertJsonChanges, parseJsonObject } from "./json-edit.js";
 import { parseTomlTable, revertTomlChanges } from "./toml-edit.js";
 import { unifiedDiff } from "./unified-diff.js";
@@ -203,10 +204,15 @@ function sameMeaning(format: JournalFile["format"], a: string, b: string, file: 
   }
 }
 
-/** The text a journaled file should have after unconfigure (undefined = delete), and what was kept. */
-function restoredText(paths: { dir: string }, j: JournalFile, current: string): { text: string | undefined; kept: { change: ValueChange; reason: string }[] } {
+/**
+ * The text a journaled file should have after unconfigure (undefined = delete), and what was kept.
+ * `ownLastWrite`: the bytes actk last wrote hold only this journal's changes, so a file still
+ * exactly like them gets the original bytes back (not so when another runtime was configured
+ * into it in between: its parts are in those bytes but not in the original).
+ */
+function restoredText(paths: { dir: string }, j: JournalFile, current: string, ownLastWrite = true): { text: string | undefined; kept: { change: ValueChange; reason: string }[] } {
   const original = j.backup ? readBackup(paths, j.backup) : undefined;
-  if (sha256(current) === j.afterSha256) return { text: original, kept: [] };
+  if (ownLastWrite && sha256(current) === j.afterSha256) return { text: original, kept: [] };
   if (j.format === "owned") {
     return { text: current, kept: [{ change: { op: "set", path: [], value: null, hadPrevious: false, createdFrom: 0 }, reason: "the file was edited since actk wrote it; left in place" }] };
   }
@@ -258,6 +264,8 @@ export function unconfigureEngine(engine: Engine, runtimeName: string, host: Hos
     base.notes.push(`no journal at ${paths.journal}: actk has not configured ${engine.id} for runtime "${runtimeName}"`);
     return base;
   }
+  // Runtimes configured into the same files after this one: their journals are rebased below.
+  const later = laterJournals(journal, otherJournals(host, paths.journal));
   const files: { path: string; before: string | undefined; after: string | undefined }[] = [];
   for (const j of [...journal.files].reverse()) {
     const current = readCurrent(host, j.path);
@@ -265,8 +273,12 @@ export function unconfigureEngine(engine: Engine, runtimeName: string, host: Hos
       base.notes.push(`${j.path} no longer exists; nothing to restore there`);
       continue;
     }
-    const { text, kept } = restoredText(paths, j, current);
-    for (const k of kept) base.kept.push({ path: j.path, key: k.change.path.join("."), reason: k.reason });
+    const { text, kept } = restoredText(paths, j, current, lastWriteIsOwn(journal, j.path, later));
+    for (const k of kept) {
+      const by = takenOver(k.change, later, j.path);
+      if (by !== undefined) base.notes.push(`${j.path}: ${k.change.path.join(".")} was set since by actk for runtime "${by}"; left to its journal`);
+      else base.kept.push({ path: j.path, key: k.change.path.join("."), reason: k.reason });
+    }
     if (text !== current) files.push({ path: j.path, before: current, after: text });
   }
   base.files = outcomes(files);
@@ -276,6 +288,13 @@ export function unconfigureEngine(engine: Engine, runtimeName: string, host: Hos
   if (run.dryRun) return base;
   checkWritable(host, files);
   writeAll(host, files);
+  for (const o of later) {
+    for (const j of journal.files) {
+      rebaseFile(o, j, (text) => restoredText(paths, j, text, lastWriteIsOwn(journal, j.path, later)).text);
+    }
+    writeJournal(o.paths.journal, o.journal);
+    pruneBackups(o.paths, o.journal);
+  }
   for (const j of journal.files) {
     if (read(host, j.path) !== undefined) continue;
     for (const d of j.createdDirs ?? []) {

@@ -33,13 +33,33 @@ export interface UninstallOptions {
   engine: (id: string) => Engine | undefined;
 }
 
-function describe(r: UndoRecord): string {
+function describe(r: Exclude<UndoRecord, { kind: "engine" }>): string {
   switch (r.kind) {
-    case "engine": return `would unconfigure ${r.runtime} (runtime "${r.runtimeName}")`;
     case "dir": return `would remove ${r.path} when empty`;
     case "file": return r.before === null ? `would remove ${r.path}` : `would restore ${r.path}`;
     case "symlink": return r.before === null ? `would remove ${r.path}` : `would restore link ${r.path} -> ${r.before}`;
   }
+}
+
+/**
+ * Unconfigure one engine, or (dry run) work out what that would do: the same call either
+ * way, so the dry run's restart decision is the real run's.
+ */
+function unconfigureStep(o: UninstallOptions, r: Extract<UndoRecord, { kind: "engine" }>): { detail: string; restartCommand?: string; restartNeeded: boolean } {
+  const engine = o.engine(r.runtime);
+  if (!engine) {
+    return { restartNeeded: false, detail: `${r.runtime}: engine plugin not available; run \`actk runtime unconfigure --runtime ${r.runtime} --runtime-name ${r.runtimeName}\` later` };
+  }
+  const u = unconfigureEngine(engine, r.runtimeName, o.host, { dryRun: o.dryRun, verify: false });
+  const [restored, keptVerb] = o.dryRun ? ["would restore", "would keep"] : ["restored", "kept"];
+  const kept = u.kept.length ? `; ${keptVerb} ${u.kept.map((k) => `${k.path}: ${k.key || "(whole file)"}`).join(", ")} (changed since)` : "";
+  const restart = u.restartNeeded ? `yes — ${u.restartCommand}` : "no";
+  const what = u.changed ? `${restored} ${u.files.map((f) => f.path).join(", ")}` : u.notes.join("; ") || "nothing to restore";
+  return {
+    detail: `${r.runtime}: ${what}${kept} (restart needed: ${restart})`,
+    restartNeeded: u.restartNeeded,
+    ...(u.restartNeeded && u.restartCommand ? { restartCommand: u.restartCommand } : {}),
+  };
 }
 
 export function runUninstall(o: UninstallOptions): UninstallResult {
@@ -56,20 +76,13 @@ export function runUninstall(o: UninstallOptions): UninstallResult {
     const r = pending[i] as UndoRecord;
     if (r.kind === "dir") continue;
     let detail: string;
-    if (dryRun) {
+    if (r.kind === "engine") {
+      const u = unconfigureStep(o, r);
+      detail = u.detail;
+      if (u.restartCommand) result.restartCommands.push(u.restartCommand);
+      result.restartNeeded ||= u.restartNeeded;
+    } else if (dryRun) {
       detail = describe(r);
-    } else if (r.kind === "engine") {
-      const engine = o.engine(r.runtime);
-      if (!engine) {
-        detail = `${r.runtime}: engine plugin not available; run \`actk runtime unconfigure --runtime ${r.runtime} --runtime-name ${r.runtimeName}\` later`;
-      } else {
-        const u = unconfigureEngine(engine, r.runtimeName, host, { dryRun: false, verify: false });
-        const kept = u.kept.length ? `; kept ${u.kept.map((k) => `${k.path}: ${k.key || "(whole file)"}`).join(", ")} (changed since)` : "";
-        const restart = u.restartNeeded ? `yes — ${u.restartCommand}` : "no";
-        detail = `${r.runtime}: ${u.changed ? `restored ${u.files.map((f) => f.path).join(", ")}` : u.notes.join("; ") || "nothing to restore"}${kept} (restart needed: ${restart})`;
-        if (u.restartNeeded && u.restartCommand) result.restartCommands.push(u.restartCommand);
-        result.restartNeeded ||= u.restartNeeded;
-      }
     } else {
       detail = undo(host, r);
       if (r.path.startsWith(`${unitDir}/`)) touchedUnits = true;

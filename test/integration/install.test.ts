@@ -254,17 +254,22 @@ test("an upgrade (install from a newer build) updates the programs and uninstall
   assert.equal(treeHash(root), before);
 });
 
-test("uninstall --dry-run lists what it would undo and changes nothing; --json gives the steps", (t) => {
+test("uninstall --dry-run lists what it would undo, changes nothing and says the restart the real uninstall says; --json gives the steps", (t) => {
   const root = simHost(t);
   assert.equal(actk(fullInstall(root)).status, 0);
   const installed = treeHash(root);
   const r = actk(["uninstall", "--host-root", root, "--dry-run", "--json"]);
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { installed: boolean; dryRun: boolean; steps: { kind?: string; detail: string }[] };
+  type UninstallJson = { installed: boolean; dryRun: boolean; steps: { kind?: string; detail: string }[]; restartNeeded: boolean; restartCommands: string[] };
+  const out = JSON.parse(r.stdout) as UninstallJson;
   assert.deepEqual([out.installed, out.dryRun], [true, true]);
-  assert.ok(out.steps.some((s) => s.kind === "engine" && s.detail === 'would unconfigure containerd (runtime "actk")'));
+  assert.ok(out.steps.some((s) => s.kind === "engine"
+    && s.detail === "containerd: would restore /etc/containerd/config.toml (restart needed: yes — systemctl restart containerd)"));
   assert.ok(out.steps.some((s) => s.detail === "would remove /etc/actk/config.toml"));
   assert.equal(treeHash(root), installed);
+  const real = JSON.parse(actk(["uninstall", "--host-root", root, "--json"]).stdout) as UninstallJson;
+  assert.deepEqual([out.restartNeeded, out.restartCommands], [real.restartNeeded, real.restartCommands], "the dry run's restart is the real one's");
+  assert.deepEqual(real.restartCommands, ["systemctl restart docker", "systemctl restart containerd"]);
   const none = actk(["uninstall", "--host-root", simHost(t), "--json"]);
   assert.deepEqual(JSON.parse(none.stdout), { installed: false, dryRun: false, steps: [], restartNeeded: false, restartCommands: [] });
 });

@@ -20,6 +20,24 @@ test("daemon.json: runtimes, default-runtime and features.cdi are added; every o
   assertGolden("daemon-long.configured.json", f.after!);
 });
 
+test("unrelated members keep their bytes: one-line objects stay on their line, new members follow the file's layout", () => {
+  const before = '{\n    "runtimes": {\n        "nvidia": {"path": "x"}\n    },\n    "features": {"buildkit": true}\n}\n';
+  const f = plan(before, { cdiEnabled: true }).files[0]!;
+  assert.equal(f.after, [
+    "{",
+    '    "runtimes": {',
+    '        "nvidia": {"path": "x"},',
+    '        "actk": {',
+    '            "path": "/usr/local/bin/actk-runtime"',
+    "        }",
+    "    },",
+    '    "features": {"buildkit": true, "cdi": true}',
+    "}",
+    "",
+  ].join("\n"));
+  assert.equal(revertJsonChanges(f.after!, file, f.changes).text, before);
+});
+
 const table = [
   { name: "runtimeArgs are written only when given", over: { runtimeArgs: ["--debug"] }, want: { path: "/usr/local/bin/actk-runtime", runtimeArgs: ["--debug"] } },
   { name: "no runtimeArgs key without --runtime-arg", over: {}, want: { path: "/usr/local/bin/actk-runtime" } },
