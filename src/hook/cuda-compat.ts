@@ -36,35 +36,90 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/**
+ * Where the note is read from: the file's size and a positioned read. The
+ * library is image content read by root, so the parser asks only for the
+ * ranges it needs (header, section headers, section names, the note) and
+ * never for more than the caps below.
+ */
+export interface ElfSource {
+  size: number;
+  /** `length` bytes at `offset`; fewer only if the file ended early. */
+  read(offset: number, length: number): Buffer;
+}
+
+// Caps on what one compat libcuda can make the hook read. NVIDIA's have a few
+// dozen 64-byte section headers, a section-name table of a few hundred bytes
+// and a note of about a hundred; a file past these is not one of them and is
+// read as "no note" (the file-name rule then decides).
+const maxSectionTable = 1 << 20;
+const maxNames = 64 << 10;
+const maxNote = 64 << 10;
+const noteName = ".note.cuda.fwd_compatibility";
+
+function bufferSource(buf: Buffer): ElfSource {
+  return { size: buf.length, read: (offset, length) => buf.subarray(offset, offset + length) };
+}
+
+/** Positioned reads of an open file, so a large (or sparse) file costs only what is read. */
+function fileSource(fd: number): ElfSource {
+  const st = fs.fstatSync(fd);
+  return {
+    // Not a regular file (a FIFO or device swapped in): nothing to read.
+    size: st.isFile() ? st.size : 0,
+    read(offset, length) {
+      const buf = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const n = fs.readSync(fd, buf, got, length - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    },
+  };
+}
+
 /** Reads the `.note.cuda.fwd_compatibility` note of a 64-bit little-endian ELF file, if it has one. */
-export function readCompatNote(buf: Buffer): CompatNote | undefined {
-  if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1) return undefined;
-  const shoff = Number(buf.readBigUInt64LE(0x28));
-  const shentsize = buf.readUInt16LE(0x3a);
-  const shnum = buf.readUInt16LE(0x3c);
-  const shstrndx = buf.readUInt16LE(0x3e);
-  if (shentsize < 64 || shoff + shnum * shentsize > buf.length || shstrndx >= shnum) return undefined;
+export function readCompatNote(file: Buffer | ElfSource): CompatNote | undefined {
+  const src = Buffer.isBuffer(file) ? bufferSource(file) : file;
+  // A range outside the file or over its cap means "no note", as a short read does.
+  const take = (offset: number, length: number, cap: number): Buffer | undefined => {
+    if (!Number.isSafeInteger(offset) || length > cap || offset + length > src.size) return undefined;
+    const b = src.read(offset, length);
+    return b.length === length ? b : undefined;
+  };
+  const eh = take(0, 64, 64);
+  if (!eh || eh.readUInt32BE(0) !== 0x7f454c46 || eh[4] !== 2 || eh[5] !== 1) return undefined;
+  const shoff = Number(eh.readBigUInt64LE(0x28));
+  const shentsize = eh.readUInt16LE(0x3a);
+  const shnum = eh.readUInt16LE(0x3c);
+  const shstrndx = eh.readUInt16LE(0x3e);
+  if (shentsize < 64 || shstrndx >= shnum) return undefined;
+  const table = take(shoff, shnum * shentsize, maxSectionTable);
+  if (!table) return undefined;
   const sh = (i: number): { name: number; offset: number; size: number } => {
-    const o = shoff + i * shentsize;
-    return { name: buf.readUInt32LE(o), offset: Number(buf.readBigUInt64LE(o + 0x18)), size: Number(buf.readBigUInt64LE(o + 0x20)) };
+    const o = i * shentsize;
+    return { name: table.readUInt32LE(o), offset: Number(table.readBigUInt64LE(o + 0x18)), size: Number(table.readBigUInt64LE(o + 0x20)) };
   };
   const strtab = sh(shstrndx);
+  const names = take(strtab.offset, strtab.size, maxNames);
+  if (!names) return undefined;
   for (let i = 0; i < shnum; i++) {
     const s = sh(i);
-    const nameStart = strtab.offset + s.name;
-    if (nameStart >= buf.length) continue;
-    const nameEnd = buf.indexOf(0, nameStart);
-    if (buf.toString("latin1", nameStart, nameEnd) !== ".note.cuda.fwd_compatibility") continue;
-    if (s.offset + s.size > buf.length || s.size < 12) return undefined;
-    const namesz = buf.readUInt32LE(s.offset);
-    const descsz = buf.readUInt32LE(s.offset + 4);
-    const nameOff = s.offset + 12;
-    const owner = buf.toString("latin1", nameOff, nameOff + namesz).replace(/\0+$/, "");
+    const nameEnd = s.name < names.length ? names.indexOf(0, s.name) : -1;
+    if (nameEnd < 0 || names.toString("latin1", s.name, nameEnd) !== noteName) continue;
+    const note = s.size < 12 ? undefined : take(s.offset, s.size, maxNote);
+    if (!note) return undefined;
+    const namesz = note.readUInt32LE(0);
+    const descsz = note.readUInt32LE(4);
+    const nameOff = 12;
+    const owner = note.toString("latin1", nameOff, nameOff + namesz).replace(/\0+$/, "");
     if (owner !== "NVIDIA Corporation") return undefined;
     const descOff = nameOff + Math.ceil(namesz / 4) * 4;
-    if (descOff + descsz > buf.length) return undefined;
+    if (descOff + descsz > note.length) return undefined;
     try {
-      const j = JSON.parse(buf.toString("utf8", descOff, descOff + descsz).replace(/\0+$/, "")) as Record<string, unknown>;
+      const j = JSON.parse(note.toString("utf8", descOff, descOff + descsz).replace(/\0+$/, "")) as Record<string, unknown>;
       const driver = Array.isArray(j.Driver) ? j.Driver.map((d) => parseInt(String(d), 10)).filter((n) => Number.isFinite(n)) : [];
       return { cudaVersion: typeof j["CUDA Version"] === "string" ? j["CUDA Version"] : undefined, driverMajors: driver };
     } catch {
@@ -113,14 +168,11 @@ export function enableCudaCompat(view: string, opts: CudaCompatOptions, logger: 
   }
   const lib = libs[0] as string;
   const libVersion = lib.slice("libcuda.so.".length);
-  const fd = fs.openSync(path.join(dir.host, lib), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO swapped in after the lstat above must not hang the hook at open.
+  const fd = fs.openSync(path.join(dir.host, lib), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   let note: CompatNote | undefined;
   try {
-    const size = fs.fstatSync(fd).size;
-    // The note sits in the section headers' range; a compat libcuda is well under this cap.
-    const buf = Buffer.alloc(Math.min(size, 512 << 20));
-    fs.readSync(fd, buf, 0, buf.length, 0);
-    note = readCompatNote(buf);
+    note = readCompatNote(fileSource(fd));
   } finally {
     fs.closeSync(fd);
   }

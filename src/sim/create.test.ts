@@ -6,6 +6,7 @@ import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";
 import { parseLdCache } from "../host/ldcache.js";
 import { parseProcDevices } from "../host/proc-devices.js";
+import { simCommand } from "../cli/commands/sim.js";
 import { createSimHost, parseVendorOptions, SIM_MARKER, vendorsFor } from "./create.js";
 import { simProfiles } from "./profiles.js";
 
@@ -92,9 +93,55 @@ test("a bad vendor option fails before DIR exists and leaves no staging director
     [["nvidia.count=1"], /MIG layout names GPU 1/],
     [["nvidia.count=99"], /count must be an integer from 0 to 8/],
     [["ascend.count=1"], /profile dgx-h100 does not have/],
+    [["nvidia.bogus=1"], /unknown option \(nvidia takes count, model, driverVersion, mig, /],
     [["count=1"], /bad option/],
   ] as const) {
     assert.throws(() => createSimHost({ profile: "dgx-h100", dir: root, realDeviceNodes: false, vendorOptions: parseVendorOptions(items) }), pattern);
     assert.deepEqual(fs.readdirSync(parent), [], items.join(" "));
+  }
+});
+
+test("--option with a key the vendor does not take is a usage error naming the key and that vendor's keys, and creates nothing", (t) => {
+  const parent = tempDir(t);
+  const root = path.join(parent, "h");
+  const cases: [string, string, string][] = [
+    ["dgx-h100", "nvidia.bogus=1", "--option nvidia.bogus: unknown option (nvidia takes count, model, driverVersion, mig, imexChannels, extras, compat32, tegra)"],
+    ["mixed", "ascend.model=x", "--option ascend.model: unknown option (ascend takes count, chip, vnpus, driverVersion)"],
+    ["amd-mi300", "amd.driverVersion=6.10.5", "--option amd.driverVersion: unknown option (amd takes count)"],
+    // Keys of Object.prototype are keys like any other.
+    ["dgx-h100", "nvidia.constructor=1", "--option nvidia.constructor: unknown option (nvidia takes "],
+    ["dgx-h100", 'nvidia.__proto__={"count":2}', "--option nvidia.__proto__: unknown option (nvidia takes "],
+  ];
+  for (const [profile, item, start] of cases) {
+    assert.throws(() => createSimHost({ profile, dir: root, realDeviceNodes: false, vendorOptions: parseVendorOptions([item]) }), (e: unknown) => {
+      assert.ok(e instanceof ActkError, String(e));
+      assert.equal(e.exitCode, ExitCode.usage);
+      assert.ok(e.format().startsWith(start), e.format());
+      assert.doesNotMatch(e.format(), /\n/);
+      return true;
+    });
+    assert.deepEqual(fs.readdirSync(parent), [], item);
+  }
+});
+
+test("--option constructor.KEY is an own vendor name (refused as a vendor the profile lacks), and Object is left alone", (t) => {
+  const vendorOptions = parseVendorOptions(["constructor.count=1", "nvidia.__proto__={\"count\":2}"]);
+  assert.ok(Object.hasOwn(vendorOptions, "constructor"));
+  assert.ok(Object.hasOwn(vendorOptions.nvidia ?? {}, "__proto__"));
+  assert.equal((vendorOptions.nvidia as { count?: unknown }).count, undefined, "no inherited count");
+  assert.equal((Object as unknown as Record<string, unknown>).count, undefined);
+  assert.throws(() => createSimHost({ profile: "dgx-h100", dir: path.join(tempDir(t), "h"), realDeviceNodes: false, vendorOptions }),
+    /names vendor constructor, which profile dgx-h100 does not have/);
+});
+
+test("every profile's vendor options are keys its vendor takes, and the --option help lists them all", (t) => {
+  const help = simCommand.subcommands?.find((c) => c.name === "create")?.options?.option?.description ?? "";
+  for (const profile of simProfiles) {
+    for (const { vendor, options } of vendorsFor(profile, tempDir(t))) {
+      const known = vendor.simulateOptions ?? [];
+      assert.ok(known.length > 0, `${vendor.id} declares its options`);
+      for (const key of Object.keys(options)) assert.ok(known.includes(key), `${profile.name}: ${vendor.id}.${key}`);
+      assert.ok(help.includes(`${vendor.id}: ${known.join(", ")}`), `help lists ${vendor.id}'s keys: ${help}`);
+    }
   }
 });

@@ -39,7 +39,9 @@ export interface CreateSimOptions {
  * (`nvidia.count=2`, `nvidia.mig={"0":{"1":[0]}}`), else a string (`nvidia.driverVersion=535.161.07`).
  */
 export function parseVendorOptions(items: readonly string[]): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
+  // Maps, then fromEntries: "constructor.x" or "nvidia.__proto__" become own keys that the
+  // checks in createSimHost refuse, instead of reaching Object or a prototype.
+  const out = new Map<string, Map<string, unknown>>();
   for (const item of items) {
     const m = /^([a-z0-9-]+)\.([A-Za-z0-9_-]+)=(.*)$/s.exec(item);
     if (!m) {
@@ -54,9 +56,10 @@ export function parseVendorOptions(items: readonly string[]): Record<string, Rec
     } catch {
       // not JSON: keep the string
     }
-    (out[vendor] ??= {})[key] = value;
+    const options = out.get(vendor) ?? new Map<string, unknown>();
+    out.set(vendor, options.set(key, value));
   }
-  return out;
+  return Object.fromEntries([...out].map(([vendor, options]) => [vendor, Object.fromEntries(options)]));
 }
 
 export interface SimCreateResult {
@@ -106,7 +109,11 @@ export function createSimHost(opts: CreateSimOptions): SimCreateResult {
       });
     }
   }
-  for (const v of vendors) v.options = { ...v.options, ...(opts.vendorOptions?.[v.vendor.id] ?? {}) };
+  for (const v of vendors) {
+    const overrides = opts.vendorOptions && Object.hasOwn(opts.vendorOptions, v.vendor.id) ? opts.vendorOptions[v.vendor.id] ?? {} : {};
+    checkOptionKeys(v.vendor, overrides);
+    v.options = { ...v.options, ...overrides };
+  }
   checkDirectory(root, opts.force ?? false);
 
   // Build next to DIR and move it into place, so a failing vendor (bad option …) leaves DIR as it was.
@@ -133,6 +140,18 @@ export function createSimHost(opts: CreateSimOptions): SimCreateResult {
     throw e instanceof ActkError ? new ActkError(e.message, { ...e, fix: e.fix, exitCode: e.exitCode, unchanged: true }) : e;
   }
   return result;
+}
+
+/** `--option VENDOR.KEY` must name a key the vendor's simulate() reads; a misspelt one would be ignored silently. */
+function checkOptionKeys(vendor: Vendor, overrides: Record<string, unknown>): void {
+  const known = vendor.simulateOptions;
+  if (!known) return;
+  const bad = Object.keys(overrides).find((k) => !known.includes(k));
+  if (bad === undefined) return;
+  throw new ActkError(`unknown option (${vendor.id} takes ${known.join(", ")})`, {
+    place: `--option ${vendor.id}.${bad}`, exitCode: ExitCode.usage, unchanged: true,
+    fix: `use one of those keys, e.g. --option ${vendor.id}.${known[0] ?? "KEY"}=VALUE`,
+  });
 }
 
 /** The vendors a profile needs, initialised against the new tree; an ActkError names one that is missing. */

@@ -127,4 +127,7 @@ export interface Vendor {
 
   /** Write this vendor's part of a simulated host (used by `actk sim create`). */
   simulate?(tree: SimTree, options: Record<string, unknown>): void;
+
+  /** The option keys simulate() reads, so `actk sim create --option` can refuse a misspelt one. */
+  simulateOptions?: readonly string[];
 }

@@ -50,6 +50,15 @@ test("sim create refuses a non-empty directory with exit code 2 and changes noth
   assert.deepEqual(fs.readdirSync(dir), ["mine"]);
 });
 
+test("sim create --option with a key the vendor does not take exits 2 with one line naming the key and the keys it takes", (t) => {
+  const parent = tempDir(t, "actk-sim-it-");
+  const r = actk(["sim", "create", "--profile", "dgx-h100", "--option", "nvidia.bogus=1", path.join(parent, "h")]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^actk: --option nvidia\.bogus: unknown option \(nvidia takes count, model, driverVersion, mig, imexChannels, extras, compat32, tegra\)/);
+  assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+  assert.deepEqual(fs.readdirSync(parent), []);
+});
+
 test("sim profiles --json lists every profile", () => {
   const r = actk(["sim", "profiles", "--json"]);
   assert.equal(r.status, 0, r.stderr);

@@ -33,7 +33,8 @@ DIR must be new or empty; --force replaces a tree made earlier by \`actk sim cre
     force: { type: "boolean", description: "replace DIR if it holds an earlier simulated host" },
     option: {
       type: "string", multiple: true, valueName: "VENDOR.KEY=VALUE",
-      description: "override a vendor option of the profile (nvidia: count, model, driverVersion, mig; VALUE may be JSON)",
+      description: "override a vendor option of the profile; VALUE may be JSON (nvidia: count, model, driverVersion, mig, imexChannels, " +
+        "extras, compat32, tegra; ascend: count, chip, vnpus, driverVersion; amd: count)",
     },
   },
   positionals: [{ name: "DIR", description: "directory to create the host in", required: true }],

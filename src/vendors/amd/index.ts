@@ -7,7 +7,7 @@ import type { Vendor } from "../vendor.js";
 import { discoverAmd } from "./discover.js";
 import { amdCdiDeviceNames, amdCommonEdits, amdDeviceEdits, selectAmd } from "./edits.js";
 import { parseAmdRequests } from "./request.js";
-import { simulateAmd } from "./simulate.js";
+import { amdSimOptionKeys, simulateAmd } from "./simulate.js";
 
 /** AMD GPUs (amdgpu + amdkfd), from sysfs and /dev only. */
 export function createAmdVendor(host: HostRoot): Vendor {
@@ -26,6 +26,7 @@ export function createAmdVendor(host: HostRoot): Vendor {
     commonEdits: (discovery) => amdCommonEdits(discovery),
     cdiDeviceNames: amdCdiDeviceNames,
     simulate: (tree: SimTree, options: Record<string, unknown>) => simulateAmd(tree, options),
+    simulateOptions: amdSimOptionKeys,
   };
 }
 

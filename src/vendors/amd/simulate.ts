@@ -77,6 +77,9 @@ function kv(pairs: [string, number | bigint][]): string {
   return pairs.map(([k, v]) => `${k} ${v}\n`).join("");
 }
 
+/** The options simulateAmd reads. */
+export const amdSimOptionKeys = ["count"] as const;
+
 export function simulateAmd(tree: SimTree, options: Record<string, unknown>): void {
   const count = options.count ?? 8;
   if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > 64) {

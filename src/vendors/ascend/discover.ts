@@ -61,7 +61,8 @@ export function pciChips(host: HostRoot): { busId: string; chip?: AscendChip; de
 }
 
 function discoverMountLists(host: HostRoot, notes: string[]): Record<string, AscendMountList> {
-  const lists: Record<string, AscendMountList> = {};
+  // No prototype: a host file named __proto__.list is a list like any other, not the object's prototype.
+  const lists: Record<string, AscendMountList> = Object.create(null) as Record<string, AscendMountList>;
   for (const d of host.readdir(mountListDir)) {
     if (!d.name.endsWith(".list") || d.isDirectory) continue;
     const name = d.name.slice(0, -".list".length);

@@ -11,6 +11,7 @@ import { discoverAscend } from "./discover.js";
 import {
   ascendCdiDeviceNames, ascendCommonEdits, ascendDeviceEdits, ascendOptions, checkAscendRequirements, selectAscend,
 } from "./edits.js";
+import { parseAscendRequests } from "./request.js";
 import { simulateAscend } from "./simulate.js";
 
 const dirs: string[] = [];
@@ -135,6 +136,43 @@ describe("Ascend edits", () => {
       });
     });
   }
+
+  // Names of Object.prototype's keys must not find them (a TypeError, "list.entries is not iterable", before).
+  const prototypeKeys: [string, RegExp, number][] = [
+    ["constructor", /mount list "constructor" does not exist/, ExitCode.host],
+    ["toString", /mount list "toString" does not exist/, ExitCode.host],
+    ["hasOwnProperty", /mount list "hasOwnProperty" does not exist/, ExitCode.host],
+    ["__proto__", /"__proto__" is not a mount list name/, ExitCode.badInput],
+  ];
+  for (const [name, message, code] of prototypeKeys) {
+    test(`mount list ${name} is the usual one-line ActkError, not Object.prototype's ${name}`, () => {
+      const { host } = simulated({ count: 1 });
+      const disc = discoverAscend(host);
+      assert.throws(() => ascendCommonEdits(disc, { options: [`mounts=${name}`] }), (e: unknown) => {
+        assert.ok(e instanceof ActkError, String(e));
+        assert.match(e.message, message);
+        assert.equal(e.exitCode, code);
+        return true;
+      });
+    });
+  }
+
+  test("ASCEND_RUNTIME_MOUNTS=constructor from the container reaches the edits as an unknown list", () => {
+    const { host } = simulated({ count: 1 });
+    const parsed = parseAscendRequests({ env: ["ASCEND_VISIBLE_DEVICES=0", "ASCEND_RUNTIME_MOUNTS=constructor"], mounts: [], annotations: {}, privileged: false });
+    const req = parsed.requests[0];
+    assert.ok(req, JSON.stringify(parsed));
+    assert.throws(() => ascendCommonEdits(discoverAscend(host), req), (e: unknown) =>
+      e instanceof ActkError && /mount list "constructor" does not exist/.test(e.message));
+  });
+
+  test("a host list file named __proto__.list is an own list, not the lists' prototype", () => {
+    const { tree, host } = simulated({ count: 1 });
+    tree.writeFile("/etc/ascend-docker-runtime.d/__proto__.list", "/usr/local/dcmi\n");
+    const lists = discoverAscend(host).mountLists;
+    assert.ok(Object.hasOwn(lists, "__proto__"));
+    assert.ok(Object.hasOwn(lists, "base"));
+  });
 
   test("CDI names: index always, chip-index for type-index", () => {
     const { host } = simulated({ count: 1 });

@@ -56,7 +56,9 @@ export function ascendCommonEdits(discovery: Discovery, request: Pick<DeviceRequ
   const mounts = new Map<string, Mount>();
   for (const name of opts.mounts) {
     checkListName(name);
-    const list = (discovery as AscendDiscovery).mountLists[name];
+    // Own keys only: "constructor" or "toString" from the container must not find Object.prototype's.
+    const lists = (discovery as AscendDiscovery).mountLists;
+    const list = Object.hasOwn(lists, name) ? lists[name] : undefined;
     if (!list) {
       throw new ActkError(`mount list "${name}" does not exist`, {
         file: `${mountListDir}/${name}.list`, place: "ASCEND_RUNTIME_MOUNTS", exitCode: ExitCode.host,

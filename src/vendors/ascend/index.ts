@@ -7,7 +7,7 @@ import type { Vendor } from "../vendor.js";
 import { discoverAscend } from "./discover.js";
 import { ascendCdiDeviceNames, ascendCommonEdits, ascendDeviceEdits, checkAscendRequirements, selectAscend } from "./edits.js";
 import { parseAscendRequests } from "./request.js";
-import { simulateAscend } from "./simulate.js";
+import { ascendSimOptionKeys, simulateAscend } from "./simulate.js";
 
 /** Huawei Ascend NPUs (davinci driver), without DCMI: /dev, /sys and the driver tree only. */
 export function createAscendVendor(host: HostRoot): Vendor {
@@ -24,6 +24,7 @@ export function createAscendVendor(host: HostRoot): Vendor {
     commonEdits: (discovery, request) => ascendCommonEdits(discovery, request),
     cdiDeviceNames: ascendCdiDeviceNames,
     simulate: (tree: SimTree, options: Record<string, unknown>) => simulateAscend(tree, options),
+    simulateOptions: ascendSimOptionKeys,
   };
 }
 

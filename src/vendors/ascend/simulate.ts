@@ -35,6 +35,9 @@ export interface AscendSimOptions {
   driverVersion: string;
 }
 
+/** The options simulateAscend reads. */
+export const ascendSimOptionKeys = ["count", "chip", "vnpus", "driverVersion"] as const;
+
 export function ascendSimOptions(options: Record<string, unknown>): AscendSimOptions {
   const count = options.count ?? 8;
   if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > 64) {

@@ -18,7 +18,7 @@ import { defaultDriverSearchOptions, locateDriverFiles, type DriverSearchOptions
 import { defaultNvidiaRequestOptions, nvidiaDriverCapabilities, parseNvidiaRequests, type NvidiaRequestOptions } from "./request.js";
 import { checkNvidiaRequirements } from "./requirements.js";
 import { selectNvidiaDevices } from "./select.js";
-import { simulateNvidia } from "./simulate.js";
+import { nvidiaSimOptionKeys, simulateNvidia } from "./simulate.js";
 import { cudaVersionForDriver } from "./cuda-version.js";
 import { checkNvmlOptions, defaultNvmlOptions, NvmlOnDemand, withNvml, type NvmlOptions } from "./nvml.js";
 import { onContainerStartPath } from "../../core/start-path.js";
@@ -91,6 +91,7 @@ export class NvidiaVendor implements Vendor {
   readonly id = NVIDIA_VENDOR;
   readonly cdiVendor = "nvidia.com";
   readonly requestMarkers = nvidiaRequestMarkers;
+  readonly simulateOptions = nvidiaSimOptionKeys;
 
   private readonly nvml: NvmlOnDemand;
   /** True on a container start (actk-runtime, actk-hook, the runtime helper): NVML only for a request naming a MIG UUID (nvml.ts). */

@@ -62,6 +62,9 @@ export interface NvidiaSimOptions {
   compat32: boolean;
 }
 
+/** The options simulateNvidia reads (tegra: a Jetson instead of a discrete-GPU host). */
+export const nvidiaSimOptionKeys = ["count", "model", "driverVersion", "mig", "imexChannels", "extras", "compat32", "tegra"] as const;
+
 export function nvidiaSimOptions(raw: Record<string, unknown>): NvidiaSimOptions {
   const fail = (place: string, msg: string, fix: string): never => {
     throw new ActkError(msg, { place, exitCode: ExitCode.usage, fix });
