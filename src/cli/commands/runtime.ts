@@ -166,4 +166,10 @@ export const runtimeCommand: Command = {
   name: "runtime",
   summary: "Configure container engines (docker, containerd, CRI-O, podman) to use actk; run the runtime helper",
   subcommands: [configure, unconfigure, helperCommand],
+  examples: [
+    "actk runtime configure --runtime docker --dry-run",
+    "actk runtime configure --runtime containerd --cdi.enabled",
+    "actk runtime unconfigure --runtime docker",
+    "actk runtime helper --status",
+  ],
 };

@@ -66,4 +66,5 @@ export const simCommand: Command = {
   name: "sim",
   summary: "Simulated hosts for testing without GPUs/NPUs",
   subcommands: [createCommand, profilesCommand],
+  examples: ["actk sim profiles", "actk sim create --profile dgx-h100 /tmp/h", "actk --host-root /tmp/h info"],
 };
