@@ -112,3 +112,16 @@ test("--vendor names only vendors that exist, and no empty one; --dev-char-path 
   assert.match(rel.stderr, /--dev-char-path: "relative" is not an absolute path/);
   assert.deepEqual(fs.readdirSync(dir), []);
 });
+
+test("--json on a command that prints a file's text is a usage error that points at the JSON form; with -o it reports the file", (t) => {
+  const dir = tempDir(t, "actk-cli-");
+  const r = actk(["--json", "config", "default"]);
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /--json: this prints the config file's TOML text\. Fix: .*actk config show --json/);
+  const file = path.join(dir, "c.toml");
+  const w = actk(["--json", "config", "default", "-o", file]);
+  assert.equal(w.status, 0, w.stderr);
+  assert.deepEqual(JSON.parse(w.stdout), { wrote: file });
+  assert.ok(fs.existsSync(file));
+});

@@ -269,8 +269,13 @@ container side instead. The version and everything else stay as they were.`,
     const serialized = serializeSpec(result, format);
     if (output && output !== "-") {
       writeSpecFile(specFileName(output, format), serialized);
-      out.info(`wrote ${specFileName(output, format)}`);
+      if (out.json) out.data({ wrote: specFileName(output, format) }, () => "");
+      else out.info(`wrote ${specFileName(output, format)}`);
     } else {
+      // The output is the spec itself: --format json gives JSON, --json would be ambiguous.
+      if (out.json) {
+        throw new ActkError("--json: this prints the transformed spec", { place: "--json", exitCode: ExitCode.usage, fix: "use --format json for the spec as JSON, or --output FILE, which reports {\"wrote\": FILE}" });
+      }
       process.stdout.write(serialized);
     }
     return ExitCode.ok;

@@ -40,8 +40,15 @@ function noExtraArguments(inv: Invocation, path: string): void {
 function writeResult(inv: Invocation, text: string, file: string | undefined): number {
   if (file) {
     writeFileAtomic(file, text, { mkdirs: true, userFile: true });
-    inv.out.info(`wrote ${file}`);
+    if (inv.out.json) inv.out.data({ wrote: file }, () => "");
+    else inv.out.info(`wrote ${file}`);
   } else {
+    // The output is a TOML file's text; a script that asked for JSON would get something else.
+    if (inv.out.json) {
+      throw new ActkError("--json: this prints the config file's TOML text", {
+        exitCode: ExitCode.usage, fix: "leave out --json, or use `actk config show --json` for the settings as JSON (or -o FILE, which reports {\"wrote\": FILE})",
+      });
+    }
     process.stdout.write(text);
   }
   return 0;
