@@ -142,3 +142,16 @@ test("a spec generated for another driver version fails cdi.host naming both ver
   assert.equal(r?.status, "fail");
   assert.match(r?.summary ?? "", /generated for driver 550\.54\.15 but the host runs 550\.90\.07/);
 });
+
+test("a spec's hook program other than hook.path that is missing fails cdi.host; hook.path itself is toolkit.hook's", (t) => {
+  const withHook = (h: Tree, hookPath: string): string =>
+    spec(h).replace("containerEdits:\n  deviceNodes:", `containerEdits:\n  hooks:\n    - hookName: createContainer\n      path: ${hookPath}\n      args: ["actk-hook", "update-ldcache"]\n  deviceNodes:`);
+  const old = healthy(t);
+  old.file("/etc/cdi/nvidia-gpu.yaml", withHook(old, "/opt/old/actk-hook"));
+  const r = byId(run(ctx(old.host)), "cdi.host");
+  assert.equal(r?.status, "fail", r?.summary);
+  assert.match(r?.summary ?? "", /hook program \/opt\/old\/actk-hook does not exist/);
+  const configured = healthy(t);
+  configured.file("/etc/cdi/nvidia-gpu.yaml", withHook(configured, defaultConfig().hook.path));
+  assert.equal(byId(run(ctx(configured.host)), "cdi.host")?.status, "ok");
+});

@@ -138,8 +138,11 @@ function driverProblem(s: LoadedSpec, ctx: DoctorContext): Problem | undefined {
 function staleness(specs: LoadedSpec[], ctx: DoctorContext): CheckResult[] {
   const out: CheckResult[] = [];
   for (const s of specs) {
-    // Hook programs are toolkit.hook's concern; here: what the host provides.
-    const problems = validateAgainstHost(s.spec, ctx.host, s.file).filter((p) => p.severity === "error" && !/\.hooks\[\d+\]$/.test(p.place));
+    // The configured hook program is toolkit.hook's concern; a spec naming another one (made before
+    // hook.path changed) is stale like a spec naming an old node: regenerating writes today's hook.path.
+    const hookPath = ctx.config.config.hook.path;
+    const problems = validateAgainstHost(s.spec, ctx.host, s.file)
+      .filter((p) => p.severity === "error" && !(/\.hooks\[\d+\]$/.test(p.place) && p.message.startsWith(`hook program ${hookPath} `)));
     const driver = driverProblem(s, ctx);
     if (driver) problems.unshift(driver);
     if (!problems.length) continue;
