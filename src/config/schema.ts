@@ -441,7 +441,7 @@ export function renderConfigFile(config: ActkConfig, pluginDefaults: PluginDefau
     // A plugin without settable keys gets no (empty) table.
     if (!Object.values(section ?? {}).some((v) => typeOfDefault(v))) continue;
     const [t, id] = pluginTablePath(pk);
-    lines.push("", `# Settings of the ${id} ${t.split(".")[1]} plugin.`, `[plugins.${JSON.stringify(t)}.${id}]`);
+    lines.push("", `# Settings of the ${id} ${t.split(".")[1]} plugin (described in docs/config.md, "Plugin sections").`, `[plugins.${JSON.stringify(t)}.${id}]`);
     for (const [field, v] of Object.entries(section ?? {})) {
       if (!typeOfDefault(v)) continue;
       const value = config.plugins[pk]?.[field];
