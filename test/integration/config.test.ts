@@ -161,3 +161,37 @@ test("--in-place through a symlinked config writes the link's target and keeps t
   assert.match(fs.readFileSync(real, "utf8"), /^mode = "cdi"$/m);
   assert.equal(fs.statSync(real).mode & 0o777, 0o600);
 });
+
+test("--in-place as a user other than root refuses a file that user cannot write or does not own, and leaves it as it was", (t) => {
+  if (process.getuid?.() !== 0 || spawnSync("setpriv", ["--help"]).status !== 0) {
+    t.skip("needs root and setpriv to run actk as another user");
+    return;
+  }
+  if (spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", distBin("actk"), "--version"]).status !== 0) {
+    t.skip("uid 65534 cannot run this checkout's dist/bin/actk (a directory above it is closed to others)");
+    return;
+  }
+  const dir = tempDir(t, "actk-config-it-");
+  fs.chmodSync(dir, 0o1777); // a directory the other user can write: the rename itself would work
+  const text = actk(["config", "default"], dir).stdout;
+  const asNobody = (file: string): { status: number | null; stderr: string } => {
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", distBin("actk"), "config", "--config-file", file, "--set", "runtime.mode=cdi", "-i"], { encoding: "utf8", env: { PATH: process.env.PATH } });
+    return { status: r.status, stderr: r.stderr };
+  };
+  const readOnly = path.join(dir, "ro.toml");
+  fs.writeFileSync(readOnly, text);
+  fs.chmodSync(readOnly, 0o444);
+  const ro = asNobody(readOnly);
+  assert.equal(ro.status, 4, ro.stderr);
+  assert.match(ro.stderr, /ro\.toml: the file is read-only for this user/);
+  const rootOwned = path.join(dir, "rw.toml");
+  fs.writeFileSync(rootOwned, text);
+  fs.chmodSync(rootOwned, 0o666);
+  const rw = asNobody(rootOwned);
+  assert.equal(rw.status, 4, rw.stderr);
+  assert.match(rw.stderr, /rw\.toml: the file belongs to uid 0, and writing it would make it this user's \(65534\)/);
+  for (const f of [readOnly, rootOwned]) {
+    assert.equal(fs.readFileSync(f, "utf8"), text);
+    assert.equal(fs.statSync(f).uid, 0);
+  }
+});
