@@ -49,6 +49,8 @@ export interface FileChange {
   changes: ValueChange[];
   /** TOML tables actk appended as text (removed verbatim by unconfigure when still intact). */
   appended?: string;
+  /** A drop-in: the file whose `imports` makes the engine read it (and whose shared changes it relies on). */
+  importedBy?: string;
 }
 
 export interface EnginePlan {

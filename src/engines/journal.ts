@@ -32,6 +32,8 @@ export interface JournalFile {
   appended?: string;
   /** Directories actk created for the file (deepest first); removed again when empty. */
   createdDirs?: string[];
+  /** A drop-in: the file whose `imports` makes the engine read it (see journal-handover.ts). */
+  importedBy?: string;
 }
 
 export interface Journal {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import fc from "fast-check";
+import { parse as parseToml } from "smol-toml";
 import { ActkError } from "../core/errors.js";
 import { HostRoot } from "../host/host-root.js";
 import { containerdEngine } from "./containerd/index.js";
@@ -13,6 +14,7 @@ import type { ConfigureOptions, Engine } from "./engine.js";
 import { podmanEngine } from "./podman/index.js";
 import { fixture, options } from "./testdata/golden.js";
 import { configureEngine, unconfigureEngine } from "./transaction.js";
+import { getAt } from "./value-change.js";
 
 function hostTree(t: TestContext, files: Record<string, string>): HostRoot {
   const root = mkdtempSync(path.join(tmpdir(), "actk-engines-"));
@@ -255,4 +257,91 @@ test("two runtimes in a containerd v3 drop-in, undone in configure order: the dr
   assert.equal(read(host, dropIn), undefined);
   assert.equal(existsSync(host.hostPath("/etc/containerd/conf.d")), false);
   assert.equal(read(host, main), fixture("containerd-2.0-v3.toml"));
+});
+
+const ctdMain = "/etc/containerd/config.toml";
+const ctdGlob = "/etc/containerd/conf.d/*.toml";
+const runtimesIn = (host: HostRoot, dropIn: string): string[] =>
+  Object.keys((getAt(parseToml(read(host, dropIn) ?? ""), ["plugins", "io.containerd.cri.v1.runtime", "containerd", "runtimes"]) ?? {}) as object);
+const v3Starts = [
+  { name: "a v3 config.toml", files: { [ctdMain]: fixture("containerd-2.0-v3.toml") } },
+  { name: "no config.toml (containerd 2.x)", files: {} as Record<string, string> },
+];
+const dropIns = [
+  { name: "one shared drop-in", a1: "/etc/containerd/conf.d/99-actk.toml", a2: "/etc/containerd/conf.d/99-actk.toml" },
+  { name: "a drop-in each", a1: "/etc/containerd/conf.d/99-actk.toml", a2: "/etc/containerd/conf.d/50-a2.toml" },
+];
+for (const start of v3Starts) {
+  for (const d of dropIns) {
+    for (const order of [["a1", "a2"], ["a2", "a1"]] as const) {
+      test(`containerd, ${start.name}, ${d.name}, undone ${order.join(" then ")}: config.toml keeps importing the drop-in of the runtime still configured, and undoing both gives back the original`, (t) => {
+        const host = hostTree(t, start.files);
+        const o = { configPath: ctdMain, engineMajor: 2 };
+        configureEngine(containerdEngine, options({ ...o, runtimeName: "a1", dropInPath: d.a1 }), host, run);
+        configureEngine(containerdEngine, options({ ...o, runtimeName: "a2", dropInPath: d.a2, setAsDefault: true }), host, run);
+        unconfigureEngine(containerdEngine, order[0], host, run);
+        const left = order[1];
+        const main = parseToml(read(host, ctdMain)!);
+        assert.equal(main.version, 3);
+        assert.deepEqual(main.imports, [ctdGlob], `config.toml still imports the drop-in of ${left}`);
+        assert.deepEqual(runtimesIn(host, d[left]), [left]);
+        unconfigureEngine(containerdEngine, left, host, run);
+        for (const p of [ctdMain, d.a1, d.a2]) assert.equal(read(host, p), start.files[p], p);
+        assert.equal(existsSync(host.hostPath("/etc/containerd/conf.d")), false, "the conf.d actk created is gone");
+        assert.equal(existsSync(host.hostPath("/etc/containerd")), ctdMain in start.files);
+        assert.deepEqual(readdirSync(host.hostPath("/var/lib/actk/backups")), []);
+      });
+    }
+  }
+}
+
+test("containerd v3: a runtime configured again after another, undone first, keeps the import for the other; a user edit to config.toml survives both", (t) => {
+  const original = fixture("containerd-2.0-v3.toml");
+  const host = hostTree(t, { [ctdMain]: original });
+  const o = { configPath: ctdMain, dropInPath: "/etc/containerd/conf.d/99-actk.toml" };
+  configureEngine(containerdEngine, options({ ...o, runtimeName: "a1" }), host, run);
+  configureEngine(containerdEngine, options({ ...o, runtimeName: "a2" }), host, run);
+  configureEngine(containerdEngine, options({ ...o, runtimeName: "a1", setAsDefault: true }), host, run);
+  writeFileSync(host.hostPath(ctdMain), read(host, ctdMain)!.replace("oom_score = 0", "oom_score = -500"));
+  const r = unconfigureEngine(containerdEngine, "a1", host, run);
+  assert.ok(r.notes.some((n) => /imports kept: runtime "a2" relies on it/.test(n)), r.notes.join("\n"));
+  assert.deepEqual(parseToml(read(host, ctdMain)!).imports, [ctdGlob]);
+  assert.deepEqual(runtimesIn(host, o.dropInPath), ["a2"]);
+  unconfigureEngine(containerdEngine, "a2", host, run);
+  assert.equal(read(host, ctdMain), original.replace("oom_score = 0", "oom_score = -500"));
+  assert.equal(existsSync(host.hostPath("/etc/containerd/conf.d")), false);
+});
+
+test("property: containerd v3, three runtimes with any drop-ins, undone in any order: each one left stays imported, and the end is the original", (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), "actk-engines-prop-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const names = ["a1", "a2", "a3"];
+  let n = 0;
+  fc.assert(fc.property(
+    fc.constantFrom(...v3Starts), fc.array(fc.constantFrom("99-actk", "50-a", "60-b"), { minLength: 3, maxLength: 3 }),
+    fc.shuffledSubarray(names, { minLength: 3, maxLength: 3 }), fc.boolean(),
+    (start, drops, order, twice) => {
+      const host = new HostRoot(path.join(root, String(n++)));
+      for (const [p, text] of Object.entries(start.files)) {
+        mkdirSync(path.dirname(host.hostPath(p)), { recursive: true });
+        writeFileSync(host.hostPath(p), text);
+      }
+      const dropOf = (name: string): string => `/etc/containerd/conf.d/${drops[names.indexOf(name)]}.toml`;
+      const configure = (name: string, setAsDefault = false): unknown =>
+        configureEngine(containerdEngine, options({ configPath: ctdMain, dropInPath: dropOf(name), engineMajor: 2, runtimeName: name, setAsDefault }), host, run);
+      for (const name of names) configure(name);
+      if (twice) configure("a1", true);
+      const left = new Set(names);
+      for (const name of order) {
+        unconfigureEngine(containerdEngine, name, host, run);
+        left.delete(name);
+        if (left.size === 0) break;
+        assert.deepEqual(parseToml(read(host, ctdMain)!).imports, [ctdGlob], `after undoing ${name}`);
+        for (const l of left) assert.ok(runtimesIn(host, dropOf(l)).includes(l), `${l} is still in ${dropOf(l)}`);
+      }
+      assert.equal(read(host, ctdMain), start.files[ctdMain]);
+      assert.equal(existsSync(host.hostPath("/etc/containerd/conf.d")), false);
+      assert.deepEqual(readdirSync(host.hostPath("/var/lib/actk/backups")), []);
+    },
+  ), { numRuns: 40 });
 });

@@ -14,6 +14,7 @@ import {
   backupDir, journalPaths, otherJournals, pruneBackups, readBackup, readJournal, removeJournal, saveBackup, sha256, writeJournal,
   type Journal, type JournalFile,
 } from "./journal.js";
+import { handOver, handOverDirs, heirOf, ownPart, relyingOn } from "./journal-handover.js";
 import { lastWriteIsOwn, laterJournals, rebaseFile, takenOver } from "./journal-rebase.js";
 import { revertJsonChanges, parseJsonObject } from "./json-edit.js";
 import { parseTomlTable, revertTomlChanges } from "./toml-edit.js";
@@ -176,11 +177,13 @@ function recordFile(journal: Journal, paths: { dir: string; backups: string }, f
   if (entry) {
     entry.changes = mergeChanges(entry.changes, f.changes);
     if (f.appended) entry.appended = (entry.appended ?? "") + f.appended;
+    if (f.importedBy) entry.importedBy = f.importedBy;
   } else {
     entry = {
       path: f.path, format: f.format, existed: f.before !== undefined, afterSha256: "", changes: f.changes,
       ...(f.appended ? { appended: f.appended } : {}),
       ...(createdDirs.length ? { createdDirs } : {}),
+      ...(f.importedBy ? { importedBy: f.importedBy } : {}),
     };
     if (f.before !== undefined) {
       entry.backup = saveBackup(paths, journal.files.length, f.path, f.before);
@@ -264,16 +267,29 @@ export function unconfigureEngine(engine: Engine, runtimeName: string, host: Hos
     base.notes.push(`no journal at ${paths.journal}: actk has not configured ${engine.id} for runtime "${runtimeName}"`);
     return base;
   }
+  const others = otherJournals(host, paths.journal);
   // Runtimes configured into the same files after this one: their journals are rebased below.
-  const later = laterJournals(journal, otherJournals(host, paths.journal));
+  const later = laterJournals(journal, others);
+  // Per file, what this unconfigure reverts: shared changes another runtime relies on stay.
+  const parts = journal.files.map((j) => {
+    const relying = relyingOn(j.path, others);
+    const part = ownPart(j, relying);
+    // With shared changes left in place, the original bytes are not what should come back.
+    return { j, part, relying, ownLastWrite: part === j && lastWriteIsOwn(journal, j.path, later) };
+  });
   const files: { path: string; before: string | undefined; after: string | undefined }[] = [];
-  for (const j of [...journal.files].reverse()) {
+  for (const { j, part, relying, ownLastWrite } of [...parts].reverse()) {
     const current = readCurrent(host, j.path);
     if (current === undefined) {
       base.notes.push(`${j.path} no longer exists; nothing to restore there`);
       continue;
     }
-    const { text, kept } = restoredText(paths, j, current, lastWriteIsOwn(journal, j.path, later));
+    const { text, kept } = restoredText(paths, part, current, ownLastWrite);
+    const heir = part !== j ? heirOf(j.path, relying) : undefined;
+    if (heir) {
+      const keys = j.changes.filter((c) => c.shared).map((c) => c.path.join(".")).join(", ");
+      base.notes.push(`${j.path}: ${keys} kept: runtime "${heir.journal.runtimeName}" relies on it; left to its journal`);
+    }
     for (const k of kept) {
       const by = takenOver(k.change, later, j.path);
       if (by !== undefined) base.notes.push(`${j.path}: ${k.change.path.join(".")} was set since by actk for runtime "${by}"; left to its journal`);
@@ -288,18 +304,28 @@ export function unconfigureEngine(engine: Engine, runtimeName: string, host: Hos
   if (run.dryRun) return base;
   checkWritable(host, files);
   writeAll(host, files);
+  const touched = new Set(later);
   for (const o of later) {
-    for (const j of journal.files) {
-      rebaseFile(o, j, (text) => restoredText(paths, j, text, lastWriteIsOwn(journal, j.path, later)).text);
-    }
-    writeJournal(o.paths.journal, o.journal);
-    pruneBackups(o.paths, o.journal);
+    for (const { part, ownLastWrite } of parts) rebaseFile(o, part, (text) => restoredText(paths, part, text, ownLastWrite).text);
+  }
+  for (const { j, part, relying } of parts) {
+    if (part === j) continue;
+    // What actk last wrote, less this runtime's own parts: the heir's copy of "after".
+    const after = j.afterBackup !== undefined ? restoredText(paths, part, readBackup(paths, j.afterBackup), false).text : undefined;
+    const heir = handOver(paths, j, relying, after ?? read(host, j.path) ?? "");
+    if (heir) touched.add(heir);
   }
   for (const j of journal.files) {
     if (read(host, j.path) !== undefined) continue;
     for (const d of j.createdDirs ?? []) {
       try { fs.rmdirSync(host.resolve(d)); } catch { break; /* not empty (or gone): keep it and its parents */ }
     }
+  }
+  const leftDirs = journal.files.flatMap((j) => j.createdDirs ?? []).filter((d) => host.exists(d));
+  for (const o of handOverDirs(leftDirs, others)) touched.add(o);
+  for (const o of touched) {
+    writeJournal(o.paths.journal, o.journal);
+    pruneBackups(o.paths, o.journal);
   }
   removeJournal(paths);
   return base;

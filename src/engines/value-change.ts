@@ -16,6 +16,12 @@ export interface SetChange {
   previous?: unknown;
   /** Index of the first path element that did not exist before (path.length when all did). */
   createdFrom: number;
+  /**
+   * The change serves every runtime configured into the engine, not only the one that made it
+   * (containerd's `imports` entry): undoing this runtime hands it on while another relies on it
+   * (journal-handover.ts).
+   */
+  shared?: true;
 }
 
 export interface AppendChange {
@@ -24,6 +30,8 @@ export interface AppendChange {
   path: string[];
   item: unknown;
   createdFrom: number;
+  /** As in SetChange. */
+  shared?: true;
 }
 
 export type ValueChange = SetChange | AppendChange;

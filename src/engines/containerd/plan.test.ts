@@ -62,6 +62,10 @@ test("config version 3 (containerd 2.x): a drop-in with the runtime, and the mai
   assertGolden("containerd-2.0-v3.drop-in.toml", drop.after!);
   assertGolden("containerd-2.0-v3.configured.toml", top.after!);
   assert.equal(revertTomlChanges(top.after!, main, top.changes, top.appended).text, before);
+  // The import serves every runtime whose drop-in it covers: unconfigure hands it on (journal-handover.ts).
+  assert.deepEqual(top.changes.map((c) => [c.path, c.shared]), [[["imports"], true]]);
+  assert.equal(drop.importedBy, main);
+  assert.ok(drop.changes.every((c) => !c.shared));
 });
 
 test("config version 3 whose imports already cover the drop-in dir: the main file is not touched", () => {
@@ -74,6 +78,7 @@ test("no config file and containerd 2.x: a v3 main file with the import, and the
   const plan = planContainerd(options({ configPath: main, dropInPath: dropIn, engineMajor: 2 }), files(undefined));
   const top = plan.files.find((f) => f.path === main)!;
   assert.deepEqual({ ...parseToml(top.after!) }, { version: 3, imports: ["/etc/containerd/conf.d/*.toml"] });
+  assert.deepEqual(top.changes.map((c) => [c.path, c.shared]), [[["version"], true], [["imports"], true]]);
 });
 
 test("no config file and containerd 1.x: a v2 file with the runtime and default runc options", () => {

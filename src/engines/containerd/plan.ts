@@ -146,19 +146,22 @@ export function planContainerd(opts: ConfigureOptions, current: ReadonlyMap<stri
   mergeInto(source, drop);
   dropChanges.push(...criChanges(drop, source, 3, opts, dropIn, notes));
   const df = tomlFile(dropIn, dropText, drop, dropChanges, dropBase);
-  if (df) files.push(df);
+  if (df) files.push({ ...df, importedBy: mainFile });
 
+  // `version` and the import serve every runtime whose drop-in the import covers, not just this
+  // one: a later runtime finds them there and records nothing, so they are marked shared and
+  // handed on by unconfigure while another runtime's drop-in relies on them.
   const mainChanges: ValueChange[] = [];
   if (detected === undefined) {
     const c = planSet(main, ["version"], 3);
-    if (c) mainChanges.push(c);
+    if (c) mainChanges.push({ ...c, shared: true });
   }
   const imports = Array.isArray(main.imports) ? main.imports.filter((x): x is string => typeof x === "string") : [];
   const glob = path.posix.join(path.posix.dirname(dropIn), "*.toml");
   if (!imports.includes(glob) && !imports.includes(dropIn)) {
     try {
       const c = planAppend(main, ["imports"], dropIn.endsWith(".toml") ? glob : dropIn);
-      if (c) mainChanges.push(c);
+      if (c) mainChanges.push({ ...c, shared: true });
     } catch (e) {
       throw new ActkError(`cannot add the drop-in import: ${(e as Error).message}`, { file: mainFile, place: "imports", exitCode: ExitCode.badInput, unchanged: true, fix: "make `imports` an array of strings" });
     }
