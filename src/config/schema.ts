@@ -30,12 +30,14 @@ export interface KeySpec {
 // Rules of values. A value that passes its type but not these would be accepted by `config validate`
 // and fail later, at a container start, or quietly do something else (a relative spec dir is read
 // relative to whatever the working directory is).
-const absolutePath = (example: string) => (v: unknown): { problem: string; fix: string } | undefined =>
-  typeof v === "string" && !v.startsWith("/") ? { problem: `"${v}" is not an absolute path`, fix: `write the path from /, e.g. ${example}` } : undefined;
-const absoluteOrEmpty = (v: unknown): { problem: string; fix: string } | undefined =>
-  v === "" ? undefined : absolutePath("")(v) && { problem: `"${String(v)}" is not an absolute path`, fix: "write the path from /, or \"\" for no log file" };
-const listOf = (item: (v: string) => { problem: string; fix: string } | undefined, opts: { nonEmpty?: string } = {}) =>
-  (v: unknown): { problem: string; fix: string } | undefined => {
+type RuleProblem = { problem: string; fix: string } | undefined;
+const notAbsolute = (shown: string, example: string): RuleProblem => ({ problem: `${shown} is not an absolute path`, fix: `write the path from /, e.g. ${example}` });
+const absolutePath = (example: string) => (v: unknown): RuleProblem =>
+  typeof v === "string" && !v.startsWith("/") ? notAbsolute(`"${v}"`, example) : undefined;
+const absoluteOrEmpty = (v: unknown): RuleProblem =>
+  typeof v === "string" && v !== "" && !v.startsWith("/") ? { problem: `"${v}" is not an absolute path`, fix: "write the path from /, or \"\" for no log file" } : undefined;
+const listOf = (item: (v: string) => RuleProblem, opts: { nonEmpty?: string } = {}) =>
+  (v: unknown): RuleProblem => {
     if (!Array.isArray(v)) return undefined;
     if (opts.nonEmpty && v.length === 0) return { problem: "the list is empty", fix: opts.nonEmpty };
     for (const [i, x] of v.entries()) {
@@ -44,12 +46,9 @@ const listOf = (item: (v: string) => { problem: string; fix: string } | undefine
     }
     return undefined;
   };
-const nonEmptyItem = (x: string): { problem: string; fix: string } | undefined => (x === "" ? { problem: "is empty", fix: "remove the empty item" } : undefined);
-const absoluteItem = (example: string) => (x: string): { problem: string; fix: string } | undefined => {
-  const r = absolutePath(example)(x);
-  return r && { problem: `(${r.problem.replace(/ is not .*/, "")}) is not an absolute path`, fix: r.fix };
-};
-const cdiKind = (v: unknown): { problem: string; fix: string } | undefined => {
+const nonEmptyItem = (x: string): RuleProblem => (x === "" ? { problem: "is empty", fix: "remove the empty item" } : undefined);
+const absoluteItem = (example: string) => (x: string): RuleProblem => (x.startsWith("/") ? undefined : notAbsolute(`(${JSON.stringify(x)})`, example));
+const cdiKind = (v: unknown): RuleProblem => {
   const e = typeof v === "string" ? kindError(v) : undefined;
   return e ? { problem: `"${String(v)}" is not a CDI kind: ${e}`, fix: "write vendor.com/class, e.g. nvidia.com/gpu" } : undefined;
 };

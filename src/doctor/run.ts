@@ -10,10 +10,15 @@ export interface DoctorReport {
   checks: CheckResult[];
 }
 
+/** Whether `--check ID` selects the check `id`: the same id, or a group it starts (`cdi` selects `cdi.host`). */
+export function selectsCheck(selector: string, id: string): boolean {
+  return id === selector || id.startsWith(`${selector}.`);
+}
+
 export function runChecks(checks: readonly DoctorCheck[], ctx: DoctorContext, only?: readonly string[]): DoctorReport {
   const out: CheckResult[] = [];
   for (const check of checks) {
-    if (only && only.length && !only.some((p) => check.id === p || check.id.startsWith(`${p}.`))) continue;
+    if (only && only.length && !only.some((p) => selectsCheck(p, check.id))) continue;
     try {
       out.push(...check.run(ctx));
     } catch (e) {

@@ -5,7 +5,7 @@ import type { CheckResult } from "../../doctor/check.js";
 import { PluginType } from "../../core/registry.js";
 import { defaultConfig } from "../../config/defaults.js";
 import type { DoctorCheck } from "../../doctor/check.js";
-import { memoizedDiscovery, runChecks, worstStatus } from "../../doctor/run.js";
+import { memoizedDiscovery, runChecks, selectsCheck, worstStatus } from "../../doctor/run.js";
 
 export const doctorCommand: Command = {
   name: "doctor",
@@ -30,7 +30,7 @@ export const doctorCommand: Command = {
       return 0;
     }
     const only = (values.check as string[] | undefined) ?? [];
-    const unknown = only.filter((p) => !checks.some((c) => c.id === p || c.id.startsWith(`${p}.`)));
+    const unknown = only.filter((p) => !checks.some((c) => selectsCheck(p, c.id)));
     if (unknown.length) {
       // A mistyped id would otherwise run nothing and pass.
       const groups = [...new Set(checks.map((c) => c.id.split(".")[0] as string))];
