@@ -192,12 +192,13 @@ export function dedupeDeviceNodes(nodes: readonly DeviceNode[]): DeviceNode[] {
   return out;
 }
 
-/** Throws the first error of a result (every error goes to the log), else returns the result. */
+/** Throws the first error of a result (with several, a summary; each goes to the log), else returns the result. */
 export function requireResolved(result: ResolveResult, logger: Logger = silentLogger): ResolveResult {
   if (result.errors.length === 0) return result;
-  for (const e of result.errors) logger.error(e.format());
   const first = result.errors[0] as ActkError;
+  // The caller logs what is thrown; only a summary of several needs each of them in the log too.
   if (result.errors.length === 1) throw first;
+  for (const e of result.errors) logger.error(e.format());
   const more = result.errors.length - 1;
   const base = first.message.slice(0, -(doctorHint.length + 2));
   throw new ActkError(`${base} (and ${more} more problem${more > 1 ? "s" : ""}); ${doctorHint}`, {
