@@ -1,6 +1,7 @@
 // Bundles each entry point into one ESM file so start-up never walks node_modules.
 import { build } from "esbuild";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, copyFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, existsSync, copyFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -202,6 +203,43 @@ const missing = results.filter((_, i) => entries[i].cli).flatMap((r) => r.warnin
 if (missing.length) throw new Error(`the CLI uses names its stand-in modules do not export:\n${missing.map((w) => w.text).join("\n")}`);
 for (const e of entries) chmodSync(e.out, 0o755);
 if (hasLauncher) {
-  copyFileSync("src/runtime/launcher.sh", "dist/bin/actk-runtime");
-  chmodSync("dist/bin/actk-runtime", 0o755);
+  // dist/lib/actk-runtime.sh is the whole launcher; dist/bin/actk-runtime is the native launcher
+  // (src/runtime/launcher.c: its fast path, no shell per call) when this machine can compile it,
+  // else a copy of the sh launcher. docs/runtime.md "The launcher".
+  copyFileSync("src/runtime/launcher.sh", "dist/lib/actk-runtime.sh");
+  chmodSync("dist/lib/actk-runtime.sh", 0o755);
+  const native = buildNativeLauncher("src/runtime/launcher.c", "dist/bin/actk-runtime");
+  if (!native.built) {
+    if (process.env.CI === "true" && process.env.ACTK_LAUNCHER !== "sh") {
+      throw new Error(`the native launcher did not build in CI (${native.why}). Fix: install gcc and libc6-dev (scripts/install-test-deps.sh)`);
+    }
+    if (process.env.ACTK_LAUNCHER !== "sh") console.warn(`build: dist/bin/actk-runtime is the sh launcher: ${native.why} (docs/runtime.md "The launcher")`);
+    copyFileSync("src/runtime/launcher.sh", "dist/bin/actk-runtime");
+    chmodSync("dist/bin/actk-runtime", 0o755);
+  }
+}
+
+/**
+ * Compile the native launcher with $CC (default cc): static, so each call skips the dynamic
+ * loader (≈0.3 ms), else dynamic when the C library has no static archive. ACTK_LAUNCHER=sh
+ * skips it (a build for another architecture, or to measure the sh launcher).
+ */
+function buildNativeLauncher(src, out) {
+  if (process.env.ACTK_LAUNCHER === "sh") return { built: false, why: "ACTK_LAUNCHER=sh" };
+  const cc = process.env.CC || "cc";
+  const tmp = `${out}.tmp-${process.pid}`;
+  const flags = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong", "-s"];
+  let why = "";
+  for (const link of [["-static"], []]) {
+    const r = spawnSync(cc, [...flags, ...link, "-o", tmp, src], { encoding: "utf8" });
+    if (r.error) return { built: false, why: `no C compiler (${cc}: ${r.error.code ?? r.error.message})` };
+    if (r.status === 0) {
+      chmodSync(tmp, 0o755);
+      renameSync(tmp, out);
+      return { built: true };
+    }
+    why = `${cc} failed: ${(r.stderr.split("\n").find((l) => /error/.test(l)) ?? r.stderr.split("\n")[0] ?? "").trim()}`;
+  }
+  rmSync(tmp, { force: true });
+  return { built: false, why };
 }

@@ -3,8 +3,11 @@
  * runc and through actk-runtime, interleaved within each case (so drift in
  * machine load hits both alike), for (a) a container with no request and (b) one GPU request
  * (NVIDIA_VISIBLE_DEVICES=0) on a simulated dgx-h100, (b) with the runtime helper
- * (`actk runtime helper`, as `actk install` sets it up) and without it; (a) also through a `#!/bin/sh`
- * script that only execs runc (the floor of any sh launcher, a reference). Prints medians and the
+ * (`actk runtime helper`, as `actk install` sets it up) and without it. actk-runtime is
+ * dist/bin/actk-runtime: the native launcher when the build compiled it (docs/runtime.md "The
+ * launcher"), and both cases also run through the sh launcher alone (dist/lib/actk-runtime.sh), and
+ * (a) through a `#!/bin/sh` script that only execs runc (the floor of any sh launcher): references,
+ * without a target. Prints medians and the
  * median ratio to bare runc measured in the same run (of each pair of back-to-back runs, so load
  * that comes and goes between turns cancels out). Needs root, runc, busybox-static
  * and a build (`npm run bench:runtime` builds first).
@@ -19,7 +22,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createBundle } from "../../test/e2e/harness/bundle.js";
 import { buildBusyboxRootfs, findBusybox } from "../../test/e2e/harness/rootfs.js";
-import { distBin, findProgram, repoRoot } from "../../test/e2e/harness/requirements.js";
+import { distBin, distShLauncher, findProgram, nativeLauncherBuilt, repoRoot } from "../../test/e2e/harness/requirements.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -81,9 +84,13 @@ writeFileSync(shFloor, `#!/bin/sh\nexec ${runc} "$@"\n`, { mode: 0o755 });
 
 /** A way to run the container: bare runc, actk-runtime with or without the helper, or a reference. */
 interface Variant { id: string; runtime: string; env: NodeJS.ProcessEnv; reference?: boolean }
+// Which launcher dist/bin/actk-runtime is: an ELF file is the native one (scripts/build.mjs).
+const native = nativeLauncherBuilt();
+const shLauncher = distShLauncher();
 const runtimeVariants = {
   runc: { id: "runc", runtime: runc, env: baseEnv },
   shFloor: { id: "sh exec only", runtime: shFloor, env: baseEnv, reference: true },
+  shLauncher: { id: "sh launcher (helper)", runtime: shLauncher, env: { ...baseEnv, ACTK_RUNTIME_HELPER: helperDir }, reference: true },
   helper: { id: "actk (helper)", runtime: distBin("actk-runtime"), env: { ...baseEnv, ACTK_RUNTIME_HELPER: helperDir } },
   direct: { id: "actk (no helper)", runtime: distBin("actk-runtime"), env: { ...baseEnv, ACTK_RUNTIME_HELPER: "off" } },
 } satisfies Record<string, Variant>;
@@ -91,8 +98,8 @@ const runtimeVariants = {
 interface Case { name: string; variant: Variant; target: number; bundle: string; pristine: string }
 // The no-request case never reaches the helper (the launcher's pre-filter execs runc first).
 const cases: Case[][] = [
-  { name: "no request", env: ["HOME=/root"], target: 1.05, variants: [runtimeVariants.helper, runtimeVariants.shFloor] },
-  { name: "1 GPU (dgx-h100)", env: ["NVIDIA_VISIBLE_DEVICES=0"], target: 1.5, variants: [runtimeVariants.helper, runtimeVariants.direct] },
+  { name: "no request", env: ["HOME=/root"], target: 1.05, variants: [runtimeVariants.helper, ...(native ? [runtimeVariants.shLauncher] : []), runtimeVariants.shFloor] },
+  { name: "1 GPU (dgx-h100)", env: ["NVIDIA_VISIBLE_DEVICES=0"], target: 1.5, variants: [runtimeVariants.helper, runtimeVariants.direct, ...(native ? [runtimeVariants.shLauncher] : [])] },
 ].map((c, i) => [runtimeVariants.runc, ...c.variants].map((variant, j) => {
   const bundle = path.join(dir, `bundle${i}-${j}`);
   createBundle(bundle, { args: ["/bin/true"], env: c.env, rootfs });
@@ -173,18 +180,20 @@ const rows = cases.flatMap((group) => {
     // The i-th runs of a group ran back to back: their ratio cancels the machine's drift between turns.
     const paired = median(actkSamples.map((a, i) => a / (bareSamples[i] as number)));
     return {
-      case: c.name, variant: c.variant.id, n, engine: c.variant.reference ? "—" : engineUsed(c.bundle), runcMs: Number(bare.toFixed(1)), actkMs: Number(actk.toFixed(1)),
+      case: c.name, variant: c.variant.id, n, engine: c.variant.runtime === shFloor ? "—" : engineUsed(c.bundle), runcMs: Number(bare.toFixed(1)), actkMs: Number(actk.toFixed(1)),
       ratio: Number(paired.toFixed(3)), ratioOfMedians: Number((actk / bare).toFixed(3)), target: c.variant.reference ? null : c.target,
     };
   });
 });
-if (json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+if (json) process.stdout.write(JSON.stringify(rows.map((r) => ({ ...r, launcher: r.variant.startsWith("actk") ? (native ? "native" : "sh") : undefined })), null, 2) + "\n");
 else {
   process.stdout.write(`runtime lifecycle (create+start+delete of busybox true), N=${n}, medians${process.env.ACTK_JS ? ` (ACTK_JS=${process.env.ACTK_JS})` : ""}\n`);
-  process.stdout.write(`${"case".padEnd(18)} ${"runtime".padEnd(17)} ${"runc ms".padStart(8)} ${"actk ms".padStart(8)} ${"ratio".padStart(6)} ${"target".padStart(6)}  JS part\n`);
+  process.stdout.write(`actk: dist/bin/actk-runtime, the ${native ? "native" : "sh"} launcher\n`);
+  process.stdout.write(`${"case".padEnd(18)} ${"runtime".padEnd(20)} ${"runc ms".padStart(8)} ${"actk ms".padStart(8)} ${"ratio".padStart(6)} ${"target".padStart(6)}  JS part\n`);
   for (const r of rows) {
-    process.stdout.write(`${r.case.padEnd(18)} ${r.variant.padEnd(17)} ${r.runcMs.toFixed(1).padStart(8)} ${r.actkMs.toFixed(1).padStart(8)} ${r.ratio.toFixed(3).padStart(6)} ${(r.target === null ? "ref" : `≤${r.target}`).padStart(6)}  ${r.engine}\n`);
+    process.stdout.write(`${r.case.padEnd(18)} ${r.variant.padEnd(20)} ${r.runcMs.toFixed(1).padStart(8)} ${r.actkMs.toFixed(1).padStart(8)} ${r.ratio.toFixed(3).padStart(6)} ${(r.target === null ? "ref" : `≤${r.target}`).padStart(6)}  ${r.engine}\n`);
   }
   process.stdout.write("ratio: median of the ratios of back-to-back runs (the medians' ratio is in --json as ratioOfMedians)\n");
-  process.stdout.write("ref: a #!/bin/sh script that only execs runc, the floor of any sh launcher (no target)\n");
+  process.stdout.write("ref: no target. sh exec only: a #!/bin/sh script that only execs runc, the floor of any sh launcher;\n");
+  if (native) process.stdout.write("     sh launcher: dist/lib/actk-runtime.sh alone, as a build without a C compiler has it\n");
 }

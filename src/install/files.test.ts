@@ -6,7 +6,7 @@ import path from "node:path";
 import { HostRoot } from "../host/host-root.js";
 import { installFile, installSymlink, recordNewDirs, undo } from "./files.js";
 import type { UndoRecord } from "./journal.js";
-import { layoutFor, wrapperScript } from "./layout.js";
+import { layoutFor, runtimeLauncher, wrapperScript } from "./layout.js";
 
 function tempHost(t: { after(fn: () => void): void }): HostRoot {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actk-install-files-"));
@@ -81,6 +81,38 @@ test("undo of a directory removes it only when empty", (t) => {
   assert.equal(undo(host, { kind: "dir", path: "/d" }), "kept /d (not empty)");
   assert.equal(undo(host, { kind: "dir", path: "/d/e" }), "removed empty directory /d/e");
   assert.equal(undo(host, { kind: "dir", path: "/d/e" }), "/d/e is already gone");
+});
+
+test("an install takes the build's native launcher only when it is for this architecture", (t) => {
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), "actk-dist-"));
+  t.after(() => fs.rmSync(dist, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(dist, "bin"));
+  fs.mkdirSync(path.join(dist, "lib"));
+  fs.writeFileSync(path.join(dist, "lib", "actk-runtime.sh"), "#!/bin/sh\n# actk-runtime: an OCI runtime shim\n");
+  /** The first 20 bytes of an ELF file: 64-bit, little- or big-endian, machine m. */
+  const elf = (m: number, big = false): Buffer => {
+    const b = Buffer.alloc(64);
+    b.write("\x7fELF", 0, "latin1");
+    b[4] = 2;
+    b[5] = big ? 2 : 1;
+    if (big) b.writeUInt16BE(m, 18);
+    else b.writeUInt16LE(m, 18);
+    return b;
+  };
+  const write = (b: Buffer | string): void => fs.writeFileSync(path.join(dist, "bin", "actk-runtime"), b);
+  write(elf(62));
+  assert.equal(runtimeLauncher(dist, "x64").kind, "native");
+  const other = runtimeLauncher(dist, "arm64");
+  assert.equal(other.kind, "sh");
+  assert.equal(other.bytes.toString(), "#!/bin/sh\n# actk-runtime: an OCI runtime shim\n");
+  assert.equal(other.why, "the build's native launcher is for ELF machine 62, this host is arm64");
+  write(elf(22, true));
+  assert.equal(runtimeLauncher(dist, "s390x").kind, "native");
+  write("#!/bin/sh\n");
+  assert.deepEqual(runtimeLauncher(dist, "arm64"), { bytes: Buffer.from("#!/bin/sh\n"), kind: "sh" });
+  write(elf(62));
+  fs.rmSync(path.join(dist, "lib", "actk-runtime.sh"));
+  assert.throws(() => runtimeLauncher(dist, "arm64"), /native launcher for another architecture \(ELF machine 62, this host is arm64\) and lib\/actk-runtime\.sh is missing/);
 });
 
 test("--with-node wrappers use absolute paths under the prefix and quote them", () => {

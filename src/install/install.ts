@@ -23,7 +23,7 @@ import { serializeSpec } from "../cdi/write.js";
 import type { Vendor } from "../vendors/vendor.js";
 import { installFile, installSymlink, recordNewDirs, type Change } from "./files.js";
 import { readInstallJournal, writeInstallJournal, type InstallJournal } from "./journal.js";
-import { distFiles, layoutFor, nvidiaNames, programs, wrapperScript, type Layout } from "./layout.js";
+import { distFiles, layoutFor, nvidiaNames, programs, runtimeLauncher, wrapperScript, type Layout } from "./layout.js";
 import { systemdUnits } from "./systemd-units.js";
 
 export const cdiDir = "/etc/cdi";
@@ -164,6 +164,7 @@ export function runInstall(o: InstallOptions): InstallResult {
 
   // Everything that can be wrong with the input is found before the first write.
   const sources = distFiles(o.distDir);
+  const launcher = runtimeLauncher(o.distDir);
   const previous = readInstallJournal(host);
   if (previous && previous.prefix !== layout.prefix) {
     throw new ActkError(`actk is already installed with --prefix ${previous.prefix}`, {
@@ -215,17 +216,21 @@ export function runInstall(o: InstallOptions): InstallResult {
   try {
     // 1. Programs.
     const changes: Change[] = [];
-    for (const f of sources) changes.push(installFile(host, path.posix.join(layout.libDir, f.rel), fs.readFileSync(f.abs), f.mode, records, dryRun));
+    for (const f of sources) {
+      const bytes = f.rel === "bin/actk-runtime" ? launcher.bytes : fs.readFileSync(f.abs);
+      changes.push(installFile(host, path.posix.join(layout.libDir, f.rel), bytes, f.mode, records, dryRun));
+    }
     if (o.withNode) changes.push(installFile(host, layout.nodePath, fs.readFileSync(o.nodeBinary), 0o755, records, dryRun));
     if (shipsBun) changes.push(installFile(host, installedBun, fs.readFileSync(bun), 0o755, records, dryRun));
     for (const p of programs) {
       const entry = path.posix.join(layout.binDir, p);
-      changes.push(o.withNode
+      changes.push(o.withNode && p !== "actk-runtime"
         ? installFile(host, entry, wrapperScript(layout, p), 0o755, records, dryRun)
         : installSymlink(host, entry, path.posix.relative(layout.binDir, path.posix.join(layout.libDir, "bin", p)), records, dryRun));
     }
     save(changes);
-    step({ id: "programs", ...summarise(changes, `programs in ${layout.binDir} (files in ${layout.libDir})`, dryRun) });
+    const launcherNote = launcher.kind === "native" ? "native actk-runtime launcher" : `sh actk-runtime launcher${launcher.why ? `: ${launcher.why}` : ""}`;
+    step({ id: "programs", ...summarise(changes, `programs in ${layout.binDir} (files in ${layout.libDir}; ${launcherNote})`, dryRun) });
 
     // 2. Config (only when missing: a host's own config is never replaced).
     if (existingConfig !== undefined) {

@@ -3,8 +3,10 @@
  * whole to <prefix>/lib/actk/ so the runtime launcher still finds
  * ../lib/actk-runtime.mjs next to itself, and <prefix>/bin gets the entry
  * points. Without --with-node these are relative symlinks (the bundles start
- * with `#!/usr/bin/env node`); with it they are small sh wrappers that run
- * the copied node binary, for hosts (Kubernetes nodes) that have none.
+ * with `#!/usr/bin/env node`); with it, actk and actk-hook are small sh wrappers
+ * that run the copied node binary, for hosts (Kubernetes nodes) that have none.
+ * actk-runtime is always a link: its launcher finds that node itself (../node),
+ * so no wrapper's shell runs on every runtime call.
  */
 import * as fs from "node:fs";
 import path from "node:path";
@@ -55,6 +57,36 @@ export function distFiles(distDir: string): SourceFile[] {
   return out;
 }
 
+/** ELF e_machine of each Node.js architecture actk can run on (a native launcher must match). */
+const elfMachines: Readonly<Record<string, number>> = { x64: 62, arm64: 183, ia32: 3, arm: 40, ppc64: 21, s390x: 22, riscv64: 243, loong64: 258 };
+
+/** The launcher an install puts at bin/actk-runtime (docs/runtime.md "The launcher"). */
+export interface RuntimeLauncher {
+  bytes: Buffer;
+  kind: "native" | "sh";
+  /** Why a native launcher in the build was not taken. */
+  why?: string;
+}
+
+/**
+ * bin/actk-runtime of a build: the native launcher when it is one for this machine's architecture;
+ * else the sh launcher (lib/actk-runtime.sh), so a build made elsewhere never leaves engines a
+ * program the kernel cannot run.
+ */
+export function runtimeLauncher(distDir: string, arch: string = process.arch): RuntimeLauncher {
+  const bytes = fs.readFileSync(path.join(distDir, "bin", "actk-runtime"));
+  if (bytes.subarray(0, 4).toString("latin1") !== "\x7fELF") return { bytes, kind: "sh" };
+  const machine = bytes.length >= 20 ? (bytes[5] === 2 ? bytes.readUInt16BE(18) : bytes.readUInt16LE(18)) : -1;
+  if (machine === elfMachines[arch]) return { bytes, kind: "native" };
+  const script = path.join(distDir, "lib", "actk-runtime.sh");
+  if (!fs.existsSync(script)) {
+    throw new ActkError(`${distDir}/bin/actk-runtime is a native launcher for another architecture (ELF machine ${machine}, this host is ${arch}) and lib/actk-runtime.sh is missing`, {
+      place: "--source", exitCode: ExitCode.host, unchanged: true, fix: "build actk on this architecture (npm run build), or with ACTK_LAUNCHER=sh",
+    });
+  }
+  return { bytes: fs.readFileSync(script), kind: "sh", why: `the build's native launcher is for ELF machine ${machine}, this host is ${arch}` };
+}
+
 export interface Layout {
   prefix: string;
   binDir: string;
@@ -76,13 +108,10 @@ const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  * it was called by (nvidia-cdi-hook, nvidia-container-runtime-hook) because its
  * behaviour depends on it: the lib dir holds links of those names.
  */
-export function wrapperScript(layout: Layout, program: (typeof programs)[number]): string {
+export function wrapperScript(layout: Layout, program: Exclude<(typeof programs)[number], "actk-runtime">): string {
   const lib = shQuote(layout.libDir);
   const head = `#!/bin/sh\n# Installed by actk install --with-node; removed by actk uninstall.\nlib=${lib}\n`;
   switch (program) {
-    case "actk-runtime":
-      // The launcher execs the low-level runtime itself and starts node only for device requests.
-      return `${head}ACTK_NODE=\${ACTK_NODE:-"$lib/node"}\nexport ACTK_NODE\nexec "$lib/bin/actk-runtime" "$@"\n`;
     case "actk-hook":
       return `${head}name=\${0##*/}\n[ -e "$lib/bin/$name" ] || name=actk-hook\nexec "$lib/node" "$lib/bin/$name" "$@"\n`;
     case "actk":

@@ -10,8 +10,10 @@
 # The pre-filter is a conservative fixed-string grep for the vendors' request
 # markers: a false positive costs a Node start, never a wrong container.
 #
-# Keep in step with src/runtime/args.ts (command and bundle) and
-# src/runtime/low-level.ts (runtime lookup). docs/runtime.md explains both.
+# Keep in step with src/runtime/args.ts (command and bundle),
+# src/runtime/low-level.ts (runtime lookup) and src/runtime/launcher.c (the native
+# launcher, which does this script's work up to the pre-filter when a build has a C
+# compiler, and runs this script for the rest). docs/runtime.md explains all three.
 #
 # Environment: ACTK_CONFIG_FILE (default /etc/actk/config.toml under
 # ACTK_HOST_ROOT, else NVIDIA's config.toml; only the first `runtimes = [...]`
@@ -67,7 +69,10 @@ for actk_c in $actk_candidates; do
 	*/*) actk_p=$actk_c ;;
 	*)
 		IFS=:
-		for actk_d in $PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; do
+		# One variable: only an expansion's result is split, so PATH's last entry and a literal
+		# `:/usr/local/sbin…` after it would stay one word.
+		actk_dirs=$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		for actk_d in $actk_dirs; do
 			[ -n "$actk_d" ] || continue
 			if [ -f "$actk_d/$actk_c" ] && [ -x "$actk_d/$actk_c" ]; then
 				actk_p=$actk_d/$actk_c
@@ -104,6 +109,7 @@ for actk_a in "$@"; do
 			continue
 		fi
 		case $actk_a in
+		- | --) ;; # not flags, as args.ts reads them: the command
 		-*)
 			case ${actk_a#"${actk_a%%[!-]*}"} in
 			*=*) ;;
@@ -139,6 +145,10 @@ done
 { [ "$actk_cmd" = create ] && [ -z "$actk_expect" ]; } || exec "$actk_runtime" "$@"
 
 actk_spec=${actk_bundle:-.}/config.json
+# The native launcher (launcher.c) runs this script only for a create whose config.json its own
+# pre-filter matched, and says so: that needs no second look.
+actk_prefiltered=${ACTK_RUNTIME_PREFILTERED:-}
+unset ACTK_RUNTIME_PREFILTERED
 # busybox's grep starts in about half the time of GNU grep (no PCRE library to load; none at all when
 # static), and this runs for every container: use it when root owns it (docs/runtime.md "Speed").
 actk_grep="grep"
@@ -146,7 +156,7 @@ if [ -f /bin/busybox ] && [ -x /bin/busybox ] && [ -O /bin/busybox ]; then
 	actk_grep="/bin/busybox grep"
 fi
 # shellcheck disable=SC2086 # actk_grep is a program and its applet
-if [ -f "$actk_spec" ] && $actk_grep -q -F \
+if [ -f "$actk_spec" ] && { [ "$actk_prefiltered" = 1 ] || $actk_grep -q -F \
 	-e NVIDIA_VISIBLE_DEVICES -e NVIDIA_DRIVER_CAPABILITIES -e NVIDIA_REQUIRE_ -e CUDA_VERSION \
 	-e NVIDIA_DISABLE_REQUIRE -e NVIDIA_IMEX_CHANNELS -e NVIDIA_MIG_ -e NVIDIA_GDS -e NVIDIA_MOFED \
 	-e NVIDIA_NVSWITCH -e NVIDIA_GDRCOPY \
@@ -155,7 +165,7 @@ if [ -f "$actk_spec" ] && $actk_grep -q -F \
 	-e ASCEND_ALLOW_LINK \
 	-e AMD_VISIBLE_DEVICES -e ROCR_VISIBLE_DEVICES \
 	-e cdi.k8s.io/ \
-	"$actk_spec"; then
+	"$actk_spec"; }; then
 	# The per-host runtime helper (src/runtime/helper.ts), when one runs: a line on its FIFO and
 	# a signal back instead of a JS engine's start. Only a FIFO owned by the user running this
 	# (root, for engines), with a live helper behind it; any doubt falls through to the JS part.
@@ -201,7 +211,7 @@ if [ -f "$actk_spec" ] && $actk_grep -q -F \
 	fi
 	actk_lib=${ACTK_RUNTIME_LIB:-${actk_self%/*}/../lib/actk-runtime.mjs}
 	# The JS engine (docs/runtime.md): ACTK_JS, else a bun shipped with the install, else the
-	# checkout's node_modules bun, else node (ACTK_NODE, PATH, /usr/local/bin, /usr/bin).
+	# checkout's node_modules bun, else node (ACTK_NODE, the install's, PATH, /usr/local/bin, /usr/bin).
 	actk_js=
 	actk_want=${ACTK_JS:-}
 	case $actk_want in
@@ -220,6 +230,11 @@ if [ -f "$actk_spec" ] && $actk_grep -q -F \
 	fi
 	if [ -z "$actk_js" ]; then
 		actk_js=${ACTK_NODE:-}
+		# The node `actk install --with-node` copies beside the launcher (<lib>/node), on the same terms as bun.
+		actk_c=${actk_self%/*}/../node
+		if [ -z "$actk_js" ] && [ -f "$actk_c" ] && [ -x "$actk_c" ] && [ -O "$actk_c" ]; then
+			actk_js=$actk_c
+		fi
 		if [ -z "$actk_js" ]; then
 			actk_js=$(command -v node 2>/dev/null) || actk_js=
 			for actk_d in /usr/local/bin /usr/bin; do

@@ -1,5 +1,6 @@
-// The sh launcher's decisions (which runtime, which command, which bundle, Node or not),
-// checked with a recording low-level runtime and a recording "node", and against args.ts.
+// The launchers' decisions (which runtime, which command, which bundle, JS part or not),
+// checked with a recording low-level runtime and a recording "node", and against args.ts:
+// launcher.sh, and the native launcher (launcher.c) that does its work up to the pre-filter.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -13,43 +14,63 @@ import { createRegistry } from "../plugins.js";
 import type { Vendor } from "../vendors/vendor.js";
 import { parseRuntimeArgs } from "./args.js";
 import { helperEnvKeys } from "./helper-protocol.js";
+import { nativeLauncher } from "../../test/fixtures/native-launcher.js";
 
 const launcher = path.resolve(new URL(".", import.meta.url).pathname, "launcher.sh");
 
+/** The sh launcher alone (a build without a C compiler), or the native one that runs it for requests. */
+type Kind = "sh" | "native";
+const kinds: readonly Kind[] = ["sh", "native"];
+
 interface Sandbox {
   dir: string;
-  run(args: string[], opts?: { cwd?: string; env?: Record<string, string>; program?: string }): { status: number | null; stderr: string; runtimeArgv?: string[]; nodeCalls: string[] };
+  /** The program file actk-runtime runs: launcher.sh, or the native launcher. */
+  self: string;
+  /** Replace the config's runtimes line. */
+  runtimes(line: string): void;
+  run(args: string[], opts?: { cwd?: string; env?: Record<string, string>; program?: string; fds?: number }): {
+    status: number | null; stderr: string; pid?: number; runtimeArgv?: string[]; nodeCalls: string[];
+  };
 }
 
-function sandbox(t: TestContext, runtimesLine?: string): Sandbox {
+/** A sandbox with the sh launcher, or with the native one (undefined when the test was skipped: no C compiler). */
+function sandbox(t: TestContext, runtimesLine?: string): Sandbox;
+function sandbox(t: TestContext, runtimesLine: string | undefined, kind: Kind): Sandbox | undefined;
+function sandbox(t: TestContext, runtimesLine?: string, kind: Kind = "sh"): Sandbox | undefined {
+  const native = kind === "native" ? nativeLauncher(t) : undefined;
+  if (kind === "native" && !native) return undefined;
   const dir = mkdtempSync(path.join(tmpdir(), "actk-launcher-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const bin = path.join(dir, "bin");
   mkdirSync(bin);
   const fake = path.join(bin, "fake-runc");
-  writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$0" "$@" > "${dir}/runtime-argv"\nexit 7\n`);
+  writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$0" "$@" > "${dir}/runtime-argv"\necho $$ > "${dir}/runtime-pid"\nexit 7\n`);
   chmodSync(fake, 0o755);
   const node = path.join(bin, "fake-node");
   writeFileSync(node, `#!/bin/sh\necho "$ACTK_RUNTIME_STAGE $ACTK_LOW_LEVEL_RUNTIME $*" >> "${dir}/node-calls"\nexit "\${FAKE_NODE_EXIT:-0}"\n`);
   chmodSync(node, 0o755);
+  const self = native?.program ?? launcher;
   const prog = path.join(bin, "actk-runtime");
-  symlinkSync(launcher, prog);
+  symlinkSync(self, prog);
   const config = path.join(dir, "config.toml");
-  writeFileSync(config, `[runtime]\n${runtimesLine ?? `runtimes = ["nonexistent-runtime", "${fake}"]`}\n`);
+  const runtimes = (line: string): void => writeFileSync(config, `[runtime]\n${line}\n`);
+  runtimes(runtimesLine ?? `runtimes = ["nonexistent-runtime", "${fake}"]`);
   return {
-    dir,
+    dir, self, runtimes,
     run(args, opts = {}) {
-      rmSync(path.join(dir, "runtime-argv"), { force: true });
-      rmSync(path.join(dir, "node-calls"), { force: true });
-      // Through sh, so the test does not depend on the file's x bit; $0 is still the program path.
-      const r = spawnSync("sh", [opts.program ?? prog, ...args], {
-        cwd: opts.cwd ?? dir, encoding: "utf8",
-        env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: config, ACTK_JS: node, ACTK_RUNTIME_LIB: "/lib.mjs", ...opts.env },
-      });
+      for (const f of ["runtime-argv", "runtime-pid", "node-calls"]) rmSync(path.join(dir, f), { force: true });
+      const env = { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: config, ACTK_JS: node, ACTK_RUNTIME_LIB: "/lib.mjs", ...opts.env };
+      const program = opts.program ?? prog;
+      // The sh launcher through sh, so the test does not depend on the file's x bit; $0 is still the program path.
+      const r = kind === "sh"
+        ? spawnSync("/bin/sh", [program, ...args], { cwd: opts.cwd ?? dir, encoding: "utf8", env })
+        : spawnSync(program, args, { cwd: opts.cwd ?? dir, encoding: "utf8", env });
       const argvFile = path.join(dir, "runtime-argv");
+      const pidFile = path.join(dir, "runtime-pid");
       const nodeFile = path.join(dir, "node-calls");
       return {
         status: r.status, stderr: r.stderr,
+        pid: existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined,
         runtimeArgv: existsSync(argvFile) ? readFileSync(argvFile, "utf8").trimEnd().split("\n") : undefined,
         nodeCalls: existsSync(nodeFile) ? readFileSync(nodeFile, "utf8").trimEnd().split("\n") : [],
       };
@@ -64,66 +85,232 @@ function bundle(dir: string, name: string, env: string[]): string {
   return b;
 }
 
-test("launcher execs the low-level runtime with the arguments unchanged and returns its exit code", (t) => {
-  const s = sandbox(t);
-  const r = s.run(["--root", "/run/x", "--log-format=json", "state", "c1"]);
-  assert.equal(r.status, 7);
-  assert.deepEqual(r.runtimeArgv, [path.join(s.dir, "bin", "fake-runc"), "--root", "/run/x", "--log-format=json", "state", "c1"]);
-  assert.deepEqual(r.nodeCalls, []);
-});
+for (const kind of kinds) {
+  const name = (what: string): string => `${kind} launcher ${what}`;
 
-const createCases: { name: string; env: string[]; node: boolean }[] = [
-  { name: "a container without any request", env: ["HOME=/root"], node: false },
-  { name: "an NVIDIA request", env: ["NVIDIA_VISIBLE_DEVICES=0"], node: true },
-  { name: "an Ascend request", env: ["ASCEND_VISIBLE_DEVICES=3"], node: true },
-  { name: "an AMD request", env: ["AMD_VISIBLE_DEVICES=all"], node: true },
-  { name: "a legacy CUDA image (CUDA_VERSION)", env: ["CUDA_VERSION=12.4.0"], node: true },
-];
-for (const c of createCases) {
-  test(`launcher pre-filter: create with ${c.name} ${c.node ? "starts Node first" : "never starts Node"}`, (t) => {
-    const s = sandbox(t);
-    const b = bundle(s.dir, "b", c.env);
-    const r = s.run(["--root", "/run/x", "create", "--bundle", b, "c1"]);
+  test(name("execs the low-level runtime with the arguments unchanged, in the same process, and returns its exit code"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const r = s.run(["--root", "/run/x", "--log-format=json", "state", "c1"]);
     assert.equal(r.status, 7);
-    assert.deepEqual(r.runtimeArgv?.slice(1), ["--root", "/run/x", "create", "--bundle", b, "c1"]);
-    assert.deepEqual(r.nodeCalls, c.node ? [`prepare ${path.join(s.dir, "bin", "fake-runc")} /lib.mjs --root /run/x create --bundle ${b} c1`] : []);
+    assert.deepEqual(r.runtimeArgv, [path.join(s.dir, "bin", "fake-runc"), "--root", "/run/x", "--log-format=json", "state", "c1"]);
+    assert.deepEqual(r.nodeCalls, []);
+  });
+
+  const createCases: { name: string; env: string[]; node: boolean }[] = [
+    { name: "a container without any request", env: ["HOME=/root"], node: false },
+    { name: "an NVIDIA request", env: ["NVIDIA_VISIBLE_DEVICES=0"], node: true },
+    { name: "an Ascend request", env: ["ASCEND_VISIBLE_DEVICES=3"], node: true },
+    { name: "an AMD request", env: ["AMD_VISIBLE_DEVICES=all"], node: true },
+    { name: "a legacy CUDA image (CUDA_VERSION)", env: ["CUDA_VERSION=12.4.0"], node: true },
+  ];
+  for (const c of createCases) {
+    test(name(`pre-filter: create with ${c.name} ${c.node ? "starts the JS part first" : "never starts the JS part"}`), (t) => {
+      const s = sandbox(t, undefined, kind);
+      if (!s) return;
+      const b = bundle(s.dir, "b", c.env);
+      const r = s.run(["--root", "/run/x", "create", "--bundle", b, "c1"]);
+      assert.equal(r.status, 7);
+      assert.deepEqual(r.runtimeArgv?.slice(1), ["--root", "/run/x", "create", "--bundle", b, "c1"]);
+      assert.deepEqual(r.nodeCalls, c.node ? [`prepare ${path.join(s.dir, "bin", "fake-runc")} /lib.mjs --root /run/x create --bundle ${b} c1`] : []);
+    });
+  }
+
+  test(name("finds the bundle from -b=, from the last flag, and from the cwd"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const gpu = bundle(s.dir, "gpu", ["NVIDIA_VISIBLE_DEVICES=all"]);
+    const plain = bundle(s.dir, "plain", []);
+    assert.equal(s.run(["create", `-b=${gpu}`, "c"]).nodeCalls.length, 1);
+    assert.equal(s.run(["create", "-b", gpu, "--bundle", plain, "c"]).nodeCalls.length, 0);
+    assert.equal(s.run(["create", "c"], { cwd: gpu }).nodeCalls.length, 1);
+    // "create" as a container id of another command is not a create.
+    assert.equal(s.run(["delete", "create"], { cwd: gpu }).nodeCalls.length, 0);
+    // "create" as the value of a global flag is not the command.
+    assert.equal(s.run(["--root", "create", "state", "x"], { cwd: gpu }).nodeCalls.length, 0);
+    // A create whose --bundle has no value is runc's to refuse, not a request.
+    assert.equal(s.run(["create", "c", "--bundle"], { cwd: gpu }).nodeCalls.length, 0);
+  });
+
+  test(name("agrees with args.ts on the command and the bundle"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const gpu = bundle(s.dir, "gpu", ["NVIDIA_VISIBLE_DEVICES=0"]);
+    const table: string[][] = [
+      ["create", "--bundle", gpu, "id"],
+      ["--root", "/r", "--log", "/l", "--log-format", "json", "create", "-b", gpu, "id"],
+      ["--debug", "create", `--bundle=${gpu}`, "id"],
+      ["---root=/r", "create", "-bundle", gpu, "id"],
+      ["--criu", "create", "create", "-b", gpu, "id"],
+      ["--rootless", "true", "create", `-b=${gpu}`, "id"],
+      ["-", "create", "--bundle", gpu, "id"],
+      ["start", "id"],
+      ["--root", "create", "state", "id"],
+      ["", "create", "--bundle", gpu, "id"],
+    ];
+    for (const argv of table) {
+      const parsed = parseRuntimeArgs(argv, "/cwd");
+      const r = s.run(argv);
+      assert.equal(r.status, 7, argv.join(" "));
+      assert.equal(r.nodeCalls.length, parsed.command === "create" && parsed.bundle === gpu ? 1 : 0, argv.join(" "));
+    }
+  });
+
+  test(name("a failing JS part stops the create with its exit code and never runs the runtime"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const b = bundle(s.dir, "b", ["NVIDIA_VISIBLE_DEVICES=0"]);
+    const r = s.run(["create", "--bundle", b, "c1"], { env: { FAKE_NODE_EXIT: "3" } });
+    assert.equal(r.status, 3);
+    assert.equal(r.runtimeArgv, undefined);
+  });
+
+  test(name("refuses a runtimes list that names actk-runtime itself, by any name"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const other = path.join(s.dir, "bin", "runc");
+    symlinkSync(s.self, other);
+    for (const self of [s.self, path.join(s.dir, "bin", "actk-runtime"), other]) {
+      s.runtimes(`runtimes = ["${self}"]`);
+      const r = s.run(["state", "x"]);
+      assert.equal(r.status, 3, self);
+      assert.match(r.stderr, /^actk-runtime: runtime.runtimes names actk-runtime itself .*; run `actk doctor` for a full diagnosis\n$/, self);
+    }
+  });
+
+  test(name("says which runtimes it tried when none exists"), (t) => {
+    const s = sandbox(t, `runtimes = ["no-such-runc", "/nope/crun"]`, kind);
+    if (!s) return;
+    const r = s.run(["state", "x"]);
+    assert.equal(r.status, 4);
+    assert.match(r.stderr, /no low-level runtime found from runtime.runtimes \[no-such-runc, \/nope\/crun\]\. Fix: install runc or crun/);
+    assert.equal(r.stderr.split("\n").length, 2);
+  });
+
+  test(name("reads runtimes as a TOML list on one line, quoted either way, found on PATH or not at all"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const fake = path.join(s.dir, "bin", "fake-runc");
+    for (const line of [`runtimes=['nope', "${fake}"]`, `  runtimes = [ "fake-runc" ]  # comment`, `runtimes\t= ["nope","fake-runc",]`]) {
+      s.runtimes(line);
+      const r = s.run(["state", "x"], { env: { PATH: `/nonexistent::${path.dirname(fake)}` } });
+      assert.equal(r.status, 7, line);
+      assert.equal(r.runtimeArgv?.[0], fake, line);
+    }
+    s.runtimes(`runtimes = [\n  "${fake}",\n]`);
+    const split = s.run(["state", "x"]);
+    assert.equal(split.status, 3);
+    assert.match(split.stderr, /^actk-runtime: .*config\.toml: runtimes must be written on one line .*\n$/);
+    // A bare name not on PATH is looked for in the system directories too (runc lives in /usr/sbin).
+    const systemRunc = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].map((d) => path.join(d, "runc")).find((p) => existsSync(p));
+    if (systemRunc) {
+      s.runtimes(`runtimes = ["runc"]`);
+      const r = s.run(["--version"], { env: { PATH: `/nonexistent:${path.dirname(fake)}` } });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    // No runtimes line: the defaults (docker-runc, runc, crun), the first on PATH first.
+    s.runtimes(`mode = "jit"`);
+    const pathDir = path.join(s.dir, "path");
+    mkdirSync(pathDir);
+    symlinkSync(fake, path.join(pathDir, "docker-runc"));
+    const byDefault = s.run(["state", "x"], { env: { PATH: pathDir } });
+    assert.equal(byDefault.status, 7);
+    assert.equal(byDefault.runtimeArgv?.[0], path.join(pathDir, "docker-runc"));
+  });
+
+  test(name("gives the low-level runtime its environment, extra fds and pid"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const dumper = path.join(s.dir, "bin", "dump-runc");
+    writeFileSync(dumper, `#!/bin/sh\necho $$ > "${s.dir}/runtime-pid"\nenv > "${s.dir}/runtime-env"\necho fd3 >&3 && exit 5\n`, { mode: 0o755 });
+    s.runtimes(`runtimes = ["${dumper}"]`);
+    const plain = bundle(s.dir, "plain", []);
+    const env = { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: path.join(s.dir, "config.toml"), SOME_ENGINE_VAR: "x y\tz" };
+    const r = spawnSync(kind === "sh" ? "sh" : path.join(s.dir, "bin", "actk-runtime"), [...(kind === "sh" ? [path.join(s.dir, "bin", "actk-runtime")] : []), "create", "--bundle", plain, "c"],
+      { env, stdio: ["ignore", "ignore", "pipe", "pipe"], encoding: "utf8" });
+    assert.equal(r.status, 5, r.stderr);
+    assert.equal(r.output[3], "fd3\n", "fd 3 reached the runtime");
+    assert.equal(Number(readFileSync(path.join(s.dir, "runtime-pid"), "utf8")), r.pid, "the runtime ran in the launcher's process");
+    const seen = new Map(readFileSync(path.join(s.dir, "runtime-env"), "utf8").trimEnd().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    for (const [k, v] of Object.entries(env)) assert.equal(seen.get(k), v, k);
+    // Shells (the launcher, and the recording runtime itself) add PWD; nothing else is added.
+    const added = [...seen.keys()].filter((k) => !(k in env) && !["PWD", "OLDPWD", "SHLVL", "_"].includes(k));
+    assert.deepEqual(added, []);
+  });
+
+  test(name("never blocks on a config.json that is a FIFO, and passes it to the runtime"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const b = path.join(s.dir, "fifo-bundle");
+    mkdirSync(b);
+    assert.equal(spawnSync("mkfifo", [path.join(b, "config.json")]).status, 0);
+    const r = s.run(["create", "--bundle", b, "c"]);
+    assert.equal(r.status, 7);
+    assert.deepEqual(r.nodeCalls, []);
   });
 }
 
-test("launcher finds the bundle from -b=, from the last flag, and from the cwd", (t) => {
-  const s = sandbox(t);
-  const gpu = bundle(s.dir, "gpu", ["NVIDIA_VISIBLE_DEVICES=all"]);
-  const plain = bundle(s.dir, "plain", []);
-  assert.equal(s.run(["create", `-b=${gpu}`, "c"]).nodeCalls.length, 1);
-  assert.equal(s.run(["create", "-b", gpu, "--bundle", plain, "c"]).nodeCalls.length, 0);
-  assert.equal(s.run(["create", "c"], { cwd: gpu }).nodeCalls.length, 1);
-  // "create" as a container id of another command is not a create.
-  assert.equal(s.run(["delete", "create"], { cwd: gpu }).nodeCalls.length, 0);
-  // "create" as the value of a global flag is not the command.
-  assert.equal(s.run(["--root", "create", "state", "x"], { cwd: gpu }).nodeCalls.length, 0);
+test("native launcher: a marker across its 64 KiB read boundary is found, and a large config.json without one is not", (t) => {
+  const s = sandbox(t, undefined, "native");
+  if (!s) return;
+  for (const at of [65536 - 10, 65536 - 1, 65536, 3 * 65536 - 5]) {
+    const b = path.join(s.dir, `big-${at}`);
+    mkdirSync(b);
+    const marker = "NVIDIA_VISIBLE_DEVICES";
+    writeFileSync(path.join(b, "config.json"), Buffer.concat([Buffer.alloc(at, "x"), Buffer.from(marker), Buffer.alloc(1000, "y")]));
+    assert.equal(s.run(["create", "--bundle", b, "c"]).nodeCalls.length, 1, `marker at ${at}`);
+    writeFileSync(path.join(b, "config.json"), Buffer.concat([Buffer.alloc(at, "x"), Buffer.from(marker.slice(0, -1)), Buffer.alloc(1000, "y")]));
+    assert.equal(s.run(["create", "--bundle", b, "c"]).nodeCalls.length, 0, `no marker at ${at}`);
+  }
 });
 
-test("launcher: a failing Node part stops the create with its exit code and never runs the runtime", (t) => {
-  const s = sandbox(t);
+test("native launcher: passes the mode of its program name (actk-runtime.cdi) on to the sh launcher, and the pre-filter's result to no one else", (t) => {
+  const s = sandbox(t, undefined, "native");
+  if (!s) return;
+  const js = path.join(s.dir, "bin", "env-node");
+  writeFileSync(js, `#!/bin/sh\necho "alias=\${ACTK_RUNTIME_ALIAS_MODE-unset} prefiltered=\${ACTK_RUNTIME_PREFILTERED-unset} self=$ACTK_RUNTIME_SELF" > "${s.dir}/js-env"\n`, { mode: 0o755 });
   const b = bundle(s.dir, "b", ["NVIDIA_VISIBLE_DEVICES=0"]);
-  const r = s.run(["create", "--bundle", b, "c1"], { env: { FAKE_NODE_EXIT: "3" } });
-  assert.equal(r.status, 3);
-  assert.equal(r.runtimeArgv, undefined);
+  const cdi = path.join(s.dir, "bin", "actk-runtime.cdi");
+  symlinkSync(s.self, cdi);
+  const jsEnv = (program: string | undefined, env: Record<string, string> = {}): string => {
+    assert.equal(s.run(["create", "--bundle", b, "c"], { program, env: { ACTK_JS: js, ...env } }).status, 7);
+    return readFileSync(path.join(s.dir, "js-env"), "utf8").trim();
+  };
+  const script = path.join(path.dirname(path.dirname(s.self)), "lib", "actk-runtime.sh");
+  assert.equal(jsEnv(cdi), `alias=cdi prefiltered=unset self=${script}`);
+  assert.equal(jsEnv(cdi, { ACTK_RUNTIME_ALIAS_MODE: "legacy" }), `alias=cdi prefiltered=unset self=${script}`, "the name wins, as in the JS part");
+  assert.equal(jsEnv(undefined), `alias=unset prefiltered=unset self=${script}`);
+  assert.equal(jsEnv(undefined, { ACTK_RUNTIME_ALIAS_MODE: "jit" }), `alias=jit prefiltered=unset self=${script}`);
 });
 
-test("launcher refuses a runtimes list that names actk-runtime itself", (t) => {
-  const s = sandbox(t, `runtimes = ["${launcher}"]`);
-  const r = s.run(["state", "x"]);
-  assert.equal(r.status, 3);
-  assert.match(r.stderr, /^actk-runtime: runtime.runtimes names actk-runtime itself .*; run `actk doctor` for a full diagnosis\n$/);
-});
-
-test("launcher says which runtimes it tried when none exists", (t) => {
-  const s = sandbox(t, `runtimes = ["no-such-runc", "/nope/crun"]`);
-  const r = s.run(["state", "x"]);
+test("native launcher: without the sh launcher beside it, a device request fails in one line and the runtime never runs", (t) => {
+  const built = nativeLauncher(t);
+  if (!built) return;
+  const dir = mkdtempSync(path.join(tmpdir(), "actk-launcher-alone-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, "bin"));
+  const prog = path.join(dir, "bin", "actk-runtime");
+  writeFileSync(prog, readFileSync(built.program), { mode: 0o755 });
+  const marker = path.join(dir, "ran");
+  const fake = path.join(dir, "runc");
+  writeFileSync(fake, `#!/bin/sh\n: > "${marker}"\n`, { mode: 0o755 });
+  writeFileSync(path.join(dir, "config.toml"), `runtimes = ["${fake}"]\n`);
+  const b = bundle(dir, "b", ["NVIDIA_VISIBLE_DEVICES=0"]);
+  const r = spawnSync(prog, ["create", "--bundle", b, "c"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: path.join(dir, "config.toml") } });
   assert.equal(r.status, 4);
-  assert.match(r.stderr, /no low-level runtime found from runtime.runtimes \[no-such-runc, \/nope\/crun\]\. Fix: install runc or crun/);
-  assert.equal(r.stderr.split("\n").length, 2);
+  assert.match(r.stderr, /^actk-runtime: .*\/lib\/actk-runtime\.sh is missing or not executable: .* Fix: reinstall actk \(actk install\); run `actk doctor` for a full diagnosis\n$/);
+  assert.equal(existsSync(marker), false);
+  // Anything but such a create still runs.
+  assert.equal(spawnSync(prog, ["state", "c"], { env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: path.join(dir, "config.toml") } }).status, 0);
+  assert.equal(existsSync(marker), true);
+});
+
+test("the native launcher's marker list is launcher.sh's grep list", () => {
+  const sh = [...readFileSync(launcher, "utf8").matchAll(/-e (\S+)/g)].map((m) => m[1]);
+  const c = readFileSync(path.join(path.dirname(launcher), "launcher.c"), "utf8");
+  const list = /static const char \*const markers\[\] = \{([^}]*)\};/.exec(c)?.[1];
+  assert.ok(list, "markers[] is in launcher.c");
+  assert.deepEqual([...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]), sh);
 });
 
 test("launcher and args.ts agree on the command and the bundle", () => {
@@ -202,10 +389,13 @@ test("launcher picks the JS engine: ACTK_JS, else the install's bun, else node (
   const config = path.join(dir, "config.toml");
   writeFileSync(config, `[runtime]\nruntimes = ["${runc}"]\n`);
   const b = bundle(dir, "b", ["NVIDIA_VISIBLE_DEVICES=0"]);
-  const engine = (env: Record<string, string>, withBun: boolean): { status: number | null; engine: string; stderr: string } => {
+  const engine = (env: Record<string, string>, withBun: boolean, withNode = false): { status: number | null; engine: string; stderr: string } => {
     rmSync(path.join(dir, "engine"), { force: true });
     rmSync(path.join(dir, "inst", "lib", "bun"), { force: true });
+    rmSync(path.join(dir, "inst", "node"), { force: true });
     if (withBun) writeFileSync(path.join(dir, "inst", "lib", "bun"), `#!/bin/sh\necho "bun $*" >> "${dir}/engine"\n`, { mode: 0o755 });
+    // The node `actk install --with-node` copies to <lib>/node.
+    if (withNode) writeFileSync(path.join(dir, "inst", "node"), `#!/bin/sh\necho "installed-node $*" >> "${dir}/engine"\n`, { mode: 0o755 });
     const r = spawnSync("sh", [prog, "create", "--bundle", b, "c1"], {
       encoding: "utf8", env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: config, ACTK_RUNTIME_LIB: "/lib.mjs", ...env },
     });
@@ -215,14 +405,19 @@ test("launcher picks the JS engine: ACTK_JS, else the install's bun, else node (
   };
   // Bun gets flags that stop it reading bunfig.toml and .env files from the engine's cwd.
   const rest = `/lib.mjs create --bundle ${b} c1`;
-  const cases: { name: string; env: Record<string, string>; bun: boolean; want: string }[] = [
+  const cases: { name: string; env: Record<string, string>; bun: boolean; node?: boolean; want: string }[] = [
     { name: "ACTK_JS (a path) wins over the install's bun", env: { ACTK_JS: other, ACTK_NODE: node }, bun: true, want: `other-js ${rest}` },
     { name: "ACTK_JS=node means node, even with a bun installed", env: { ACTK_JS: "node", ACTK_NODE: node }, bun: true, want: `node ${rest}` },
     { name: "the install's bun wins over ACTK_NODE", env: { ACTK_NODE: node }, bun: true, want: `bun --config=/dev/null --no-env-file ${rest}` },
     { name: "without bun, ACTK_NODE", env: { ACTK_NODE: node }, bun: false, want: `node ${rest}` },
   ];
+  cases.push(
+    { name: "without bun, the install's node wins over PATH's", env: { PATH: `${path.dirname(node)}:/usr/bin:/bin` }, bun: false, node: true, want: `installed-node ${rest}` },
+    { name: "ACTK_NODE wins over the install's node", env: { ACTK_NODE: node }, bun: false, node: true, want: `node ${rest}` },
+    { name: "the install's bun wins over its node", env: {}, bun: true, node: true, want: `bun --config=/dev/null --no-env-file ${rest}` },
+  );
   for (const c of cases) {
-    const r = engine(c.env, c.bun);
+    const r = engine(c.env, c.bun, c.node);
     assert.equal(r.status, 0, `${c.name}: ${r.stderr}`);
     assert.equal(r.engine, c.want, c.name);
   }

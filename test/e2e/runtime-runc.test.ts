@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { TestContext } from "node:test";
-import { distBin, needs, program, repoRoot, tempDir } from "./harness/requirements.js";
+import { distBin, distShLauncher, nativeLauncherBuilt, needs, program, repoRoot, tempDir } from "./harness/requirements.js";
 import { findBusybox } from "./harness/rootfs.js";
 import { createBundle } from "./harness/bundle.js";
 import { runLifecycle } from "./harness/runc.js";
@@ -23,14 +23,15 @@ const listDevicesAndLibs = ["/bin/sh", "-c", "ls /dev; echo ---; find /usr /lib 
 
 interface Seen { devices: string[]; libs: string[]; create: { status: number | null; stderr: string }; config: string; configBefore: string; log: string }
 
-function runThroughActk(t: TestContext, opts: { profile?: string; env: string[]; args?: string[]; runtime?: "actk" | "runc"; helperDir?: string }): Seen {
+function runThroughActk(t: TestContext, opts: { profile?: string; env: string[]; args?: string[]; runtime?: "actk" | "runc" | "sh"; helperDir?: string }): Seen {
   const dir = tempDir(t);
   const hostRoot = opts.profile ? createSimHost(t, opts.profile) : undefined;
   const rt = actkRuntime(t, { hostRoot, helperDir: opts.helperDir });
   const bundle = path.join(dir, "bundle");
   const configPath = createBundle(bundle, { args: opts.args ?? listDevicesAndLibs, env: opts.env });
   const configBefore = readFileSync(configPath, "utf8");
-  const runtime = opts.runtime === "runc" ? program("runc") : rt.runtime;
+  // "sh": the sh launcher alone, what a build without a C compiler ships as actk-runtime.
+  const runtime = opts.runtime === "runc" ? program("runc") : opts.runtime === "sh" ? distShLauncher() : rt.runtime;
   const r = runLifecycle({ runtime, root: path.join(dir, "state"), bundle, id: `actk-e2e-${process.pid}-${Math.floor(Math.random() * 1e6)}`, env: rt.env });
   t.diagnostic(`actk-runtime log:\n${rt.log()}`);
   const [devs = "", libs = ""] = r.output.split("---\n");
@@ -96,6 +97,21 @@ test(`with the runtime helper running on ${on}, NVIDIA_VISIBLE_DEVICES=0 gives t
   assert.ok(viaHelper.libs.some((l) => /\/libcuda\.so\.550\.54\.15$/.test(l)), viaHelper.libs.join("\n"));
 });
 }
+
+test("the sh launcher alone (a build without a C compiler) gives the same containers as the native launcher in front of it", { skip: !nativeLauncherBuilt() && "dist/bin/actk-runtime is the sh launcher: every other test runs it" }, (t) => {
+  if (!prerequisites(t)) return;
+  const args = ["/bin/sh", "-c", "echo plain; ls /dev | wc -l"];
+  const plain = runThroughActk(t, { env: ["HOME=/root"], args, runtime: "sh" });
+  assert.equal(plain.create.status, 0, plain.create.stderr);
+  assert.equal(plain.config, plain.configBefore);
+  const env = ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"];
+  const sh = runThroughActk(t, { profile: "dgx-h100", env, runtime: "sh" });
+  const native = runThroughActk(t, { profile: "dgx-h100", env });
+  assert.equal(sh.create.status, 0, sh.create.stderr);
+  assert.deepEqual(nvidiaNodes(sh.devices), ["nvidia0"]);
+  assert.deepEqual(sh.devices, native.devices);
+  assert.deepEqual(sh.libs, native.libs);
+});
 
 test("NVIDIA_VISIBLE_DEVICES=all on dgx-h100 gives all 8 GPUs", (t) => {
   if (!prerequisites(t)) return;

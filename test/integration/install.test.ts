@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { distBin, repoRoot, tempDir } from "../e2e/harness/requirements.js";
+import { distBin, nativeLauncherBuilt, repoRoot, tempDir } from "../e2e/harness/requirements.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -77,8 +77,12 @@ test("install sets up programs, config, containerd, docker, CDI specs and system
     assert.equal(fs.readlinkSync(p(`usr/local/bin/${prog}`)), `../lib/actk/bin/${prog}`);
     assert.equal(fs.statSync(p(`usr/local/lib/actk/bin/${prog}`)).mode & 0o111, 0o111, `${prog} is executable`);
   }
-  // The launcher finds its Node part at ../lib/actk-runtime.mjs, as in dist/.
+  // The launcher finds its Node part at ../lib/actk-runtime.mjs, as in dist/, and the native launcher (when
+  // the build has one) the sh launcher at ../lib/actk-runtime.sh; the step says which one engines run.
   assert.ok(fs.existsSync(p("usr/local/lib/actk/lib/actk-runtime.mjs")));
+  assert.ok(fs.existsSync(p("usr/local/lib/actk/lib/actk-runtime.sh")));
+  assert.match(out.steps[0]?.detail ?? "", nativeLauncherBuilt() ? /; native actk-runtime launcher\)/ : /; sh actk-runtime launcher\)/);
+  assert.deepEqual(fs.readFileSync(p("usr/local/lib/actk/bin/actk-runtime")), fs.readFileSync(distBin("actk-runtime")));
   const installed = spawnSync(p("usr/local/bin/actk"), ["--version"], { encoding: "utf8", env: { PATH: process.env.PATH } });
   assert.match(installed.stdout, /^actk \d/);
 
@@ -174,7 +178,7 @@ test("--compat nvidia links the NVIDIA names and keeps a real program of the sam
   assert.equal(treeHash(root), before);
 });
 
-test("--with-node copies node and makes the entry points sh wrappers that use it", (t) => {
+test("--with-node copies node and makes actk and actk-hook sh wrappers that use it", (t) => {
   const root = simHost(t);
   const r = actk(["install", "--host-root", root, "--with-node", "--compat", "nvidia", "--prefix", "/opt/actk", "--no-cdi", "--no-systemd"]);
   assert.equal(r.status, 0, r.stderr);
@@ -191,7 +195,8 @@ test("--with-node copies node and makes the entry points sh wrappers that use it
   const wrapper = fs.readFileSync(path.join(root, "opt/actk/bin/actk"), "utf8");
   assert.match(wrapper, /^#!\/bin\/sh\n/);
   assert.match(wrapper, /exec "\$lib\/node" "\$lib\/bin\/actk" "\$@"/);
-  assert.match(fs.readFileSync(path.join(root, "opt/actk/bin/actk-runtime"), "utf8"), /ACTK_NODE=\$\{ACTK_NODE:-"\$lib\/node"\}/);
+  // actk-runtime is a link even so: its launcher finds <lib>/node itself, so no wrapper's shell runs per call.
+  assert.equal(fs.readlinkSync(path.join(root, "opt/actk/bin/actk-runtime")), "../lib/actk/bin/actk-runtime");
   // The hook wrapper runs lib/bin/<name it was called by>, so those names exist there.
   assert.equal(fs.readlinkSync(path.join(lib, "bin/nvidia-cdi-hook")), "actk-hook");
   assert.equal(fs.readFileSync(path.join(root, "etc/actk/config.toml"), "utf8").includes('path = "/opt/actk/bin/actk-hook"'), true);
@@ -248,7 +253,9 @@ test("an upgrade (install from a newer build) updates the programs and uninstall
   const up = actk([...fullInstall(root, "--source", newer), "--json"]);
   assert.equal(up.status, 0, up.stderr);
   const steps = (JSON.parse(up.stdout) as InstallJson).steps;
-  assert.deepEqual(steps.find((s) => s.id === "programs"), { id: "programs", status: "changed", detail: "programs in /usr/local/bin (files in /usr/local/lib/actk): 1 updated" });
+  const programs = steps.find((s) => s.id === "programs");
+  assert.equal(programs?.status, "changed");
+  assert.match(programs?.detail ?? "", /^programs in \/usr\/local\/bin \(files in \/usr\/local\/lib\/actk; (native|sh) actk-runtime launcher\): 1 updated$/);
   assert.match(fs.readFileSync(path.join(root, "usr/local/lib/actk/bin/actk-hook"), "utf8"), /\/\/ newer\n$/);
   assert.equal(actk(["uninstall", "--host-root", root]).status, 0);
   assert.equal(treeHash(root), before);

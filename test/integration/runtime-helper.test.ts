@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import path from "node:path";
-import { distBin, repoRoot, tempDir } from "../e2e/harness/requirements.js";
+import { distBin, distShLauncher, nativeLauncherBuilt, repoRoot, tempDir } from "../e2e/harness/requirements.js";
 import { formatHelperRequest, parseHelperRequest } from "../../src/runtime/helper-protocol.js";
+import { nativeLauncher } from "../fixtures/native-launcher.js";
 
 interface World {
   dir: string;
@@ -239,7 +240,8 @@ test("the launcher's request line is what helper-protocol.ts parses: absolute bu
   const req = parseHelperRequest(line.replace(/\n$/, ""));
   assert.ok(!("error" in req), line);
   assert.deepEqual(req, {
-    pid: launcher.pid, bundle: path.join(w.dir, "bundle"), self: distBin("actk-runtime"), runtime: path.join(w.dir, "fake-runc"), debug: true,
+    // The native launcher hands such a create to the sh launcher, which sends the line: $0 is its path.
+    pid: launcher.pid, bundle: path.join(w.dir, "bundle"), self: nativeLauncherBuilt() ? distShLauncher() : distBin("actk-runtime"), runtime: path.join(w.dir, "fake-runc"), debug: true,
     env: { ACTK_CONFIG_FILE: w.env.ACTK_CONFIG_FILE, ACTK_HOST_ROOT: w.host, ACTK_RUNTIME_MODE: "jit" },
   });
   launcher.kill("SIGUSR2");
@@ -251,8 +253,9 @@ test("the launcher's request line is what helper-protocol.ts parses: absolute bu
 test("a launcher started by a relative name is answered too, with actk-hook found beside it", async (t) => {
   const w = world(t);
   await startHelper(t, w);
-  const bin = path.dirname(distBin("actk-runtime"));
-  const r = spawnSync("sh", ["./actk-runtime", "create", "--bundle", w.bundle, "c1"], { cwd: bin, encoding: "utf8", env: w.env });
+  // The sh launcher: bin/actk-runtime, or lib/actk-runtime.sh beside the native one.
+  const sh = nativeLauncherBuilt() ? distShLauncher() : distBin("actk-runtime");
+  const r = spawnSync("sh", [`./${path.basename(sh)}`, "create", "--bundle", w.bundle, "c1"], { cwd: path.dirname(sh), encoding: "utf8", env: w.env });
   assert.equal(r.status, 0, r.stderr);
   const edited = specOf(w);
   reset(w);
@@ -418,7 +421,7 @@ while :; do sleep 0.02; done
   assert.equal(fs.existsSync(path.join(dir, "execs", "answer")), false);
 });
 
-test("the launcher of this checkout (src/runtime/launcher.sh), run through its #! line or as `sh ./actk-runtime`, is answered by this checkout's helper", async (t) => {
+test("the launcher of this checkout (src/runtime/launcher.sh), run through its #! line, as `sh ./actk-runtime` or by the native launcher, is answered by this checkout's helper", async (t) => {
   const w = world(t);
   await startSrcHelper(t, w.helperDir);
   const bin = path.join(w.dir, "bin");
@@ -429,7 +432,11 @@ test("the launcher of this checkout (src/runtime/launcher.sh), run through its #
   const noJs = path.join(w.dir, "no-js");
   fs.writeFileSync(noJs, "#!/bin/sh\necho 'the JS part ran: the helper did not answer' >&2\nexit 9\n", { mode: 0o755 });
   const env = { ...w.env, ACTK_JS: noJs, ACTK_RUNTIME_HELPER_TIMEOUT: "30" };
-  for (const [program, args] of [[path.join(bin, "actk-runtime"), []], ["sh", ["./actk-runtime"]]] as const) {
+  // And the native launcher (src/runtime/launcher.c), which hands such a create to the sh launcher beside it.
+  const native = nativeLauncher(t);
+  const programs: (readonly [string, readonly string[]])[] = [[path.join(bin, "actk-runtime"), []], ["sh", ["./actk-runtime"]]];
+  if (native) programs.push([native.program, []]);
+  for (const [program, args] of programs) {
     reset(w);
     const t0 = performance.now();
     const r = spawnSync(program, [...args, "create", "--bundle", w.bundle, "c1"], { cwd: bin, encoding: "utf8", env });

@@ -1,6 +1,6 @@
 /**
  * actk-runtime as an engine would start it: the built dist/bin/actk-runtime
- * (the sh launcher), with a private config (runc as the low-level runtime),
+ * (the native launcher, or the sh launcher in a build without one), with a private config (runc as the low-level runtime),
  * a private log file and, for simulated hosts, ACTK_HOST_ROOT.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";

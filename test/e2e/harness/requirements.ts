@@ -4,7 +4,7 @@
  * (CI=true) a missing requirement fails the test, so a broken CI image cannot
  * turn the e2e suite green by skipping everything.
  */
-import { accessSync, constants, mkdtempSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
@@ -75,3 +75,9 @@ export const repoRoot = path.resolve(new URL("../../..", import.meta.url).pathna
 /** The built programs: dist/bin, or ACTK_E2E_DIST/bin to test another build (an installed one). */
 export const distBin = (name: "actk" | "actk-runtime" | "actk-hook"): string =>
   path.join(process.env.ACTK_E2E_DIST ?? path.join(repoRoot, "dist"), "bin", name);
+
+/** Whether the build's actk-runtime is the native launcher (an ELF file), which runs distShLauncher() for requests. */
+export const nativeLauncherBuilt = (): boolean => readFileSync(distBin("actk-runtime")).subarray(0, 4).toString("latin1") === "\x7fELF";
+
+/** The build's sh launcher: lib/actk-runtime.sh beside the bin/ of distBin. */
+export const distShLauncher = (): string => path.join(path.dirname(path.dirname(distBin("actk-runtime"))), "lib", "actk-runtime.sh");
