@@ -60,6 +60,16 @@ export function distFiles(distDir: string): SourceFile[] {
 /** ELF e_machine of each Node.js architecture actk can run on (a native launcher must match). */
 const elfMachines: Readonly<Record<string, number>> = { x64: 62, arm64: 183, ia32: 3, arm: 40, ppc64: 21, s390x: 22, riscv64: 243, loong64: 258 };
 
+/** What a bin/actk-runtime file is: the native launcher for this architecture, one for another, or the sh launcher. */
+export type LauncherFile = { kind: "native" } | { kind: "foreign"; machine: number } | { kind: "sh" };
+
+/** From the file's first 20 bytes at least (an ELF header's e_machine is at 18). */
+export function launcherFile(head: Buffer, arch: string = process.arch): LauncherFile {
+  if (head.subarray(0, 4).toString("latin1") !== "\x7fELF") return { kind: "sh" };
+  const machine = head.length >= 20 ? (head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18)) : -1;
+  return machine === elfMachines[arch] ? { kind: "native" } : { kind: "foreign", machine };
+}
+
 /** The launcher an install puts at bin/actk-runtime (docs/runtime.md "The launcher"). */
 export interface RuntimeLauncher {
   bytes: Buffer;
@@ -75,9 +85,9 @@ export interface RuntimeLauncher {
  */
 export function runtimeLauncher(distDir: string, arch: string = process.arch): RuntimeLauncher {
   const bytes = fs.readFileSync(path.join(distDir, "bin", "actk-runtime"));
-  if (bytes.subarray(0, 4).toString("latin1") !== "\x7fELF") return { bytes, kind: "sh" };
-  const machine = bytes.length >= 20 ? (bytes[5] === 2 ? bytes.readUInt16BE(18) : bytes.readUInt16LE(18)) : -1;
-  if (machine === elfMachines[arch]) return { bytes, kind: "native" };
+  const file = launcherFile(bytes, arch);
+  if (file.kind !== "foreign") return { bytes, kind: file.kind };
+  const { machine } = file;
   const script = path.join(distDir, "lib", "actk-runtime.sh");
   if (!fs.existsSync(script)) {
     throw new ActkError(`${distDir}/bin/actk-runtime is a native launcher for another architecture (ELF machine ${machine}, this host is ${arch}) and lib/actk-runtime.sh is missing`, {

@@ -1,13 +1,57 @@
 /**
  * The toolkit's own state: its config loads, the hook it writes into specs and
- * engine configs exists and is executable, its log files can be written, and
- * (on the real host) whether the runtime helper runs.
+ * engine configs exists and is executable, its log files can be written, which
+ * actk-runtime launcher it has, and (on the real host) whether the runtime helper runs.
  */
 import * as fs from "node:fs";
 import path from "node:path";
 import type { CheckResult, DoctorCheck } from "../check.js";
 import { defaultHelperDir } from "../../runtime/helper-protocol.js";
 import { runningHelper } from "../../runtime/helper-pid.js";
+import { launcherFile, runningDistDir } from "../../install/layout.js";
+
+/**
+ * Which actk-runtime launcher engines run: the one in this actk's own dist (an install's copy,
+ * /usr/local/lib/actk, is the same file; a checkout's dist/ when actk runs from one).
+ */
+export function runtimeLauncherResult(distDir: string, arch: string = process.arch): CheckResult | undefined {
+  const file = path.join(distDir, "bin", "actk-runtime");
+  let head: Buffer;
+  try {
+    const fd = fs.openSync(file, "r");
+    try {
+      head = Buffer.alloc(64);
+      head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined; // not a build (actk run from its sources): nothing to say
+  }
+  const kind = launcherFile(head, arch);
+  const script = path.join(distDir, "lib", "actk-runtime.sh");
+  switch (kind.kind) {
+    case "foreign":
+      return {
+        id: "toolkit.runtime-launcher", status: "fail",
+        summary: `${file} is a native launcher for another architecture (ELF machine ${kind.machine}, this host is ${arch}): engines cannot run it`,
+        fix: "build actk on this architecture (npm run build), or without the native launcher (ACTK_LAUNCHER=sh npm run build), and install again",
+      };
+    case "native":
+      return fs.existsSync(script)
+        ? { id: "toolkit.runtime-launcher", status: "ok", summary: `${file} is the native launcher: no shell starts for containers that ask for no device` }
+        : {
+          id: "toolkit.runtime-launcher", status: "fail",
+          summary: `${file} is the native launcher, but ${script} is missing: every create that asks for a device fails`,
+          fix: "install actk again (actk install), which copies lib/ with bin/",
+        };
+    case "sh":
+      return {
+        id: "toolkit.runtime-launcher", status: "ok",
+        summary: `${file} is the sh launcher: each runtime call starts a shell (≈0.5–1.5 ms); a build with a C compiler (gcc libc6-dev) adds the native launcher, which does not`,
+      };
+  }
+}
 
 function writableDir(dir: string): boolean {
   try {
@@ -52,6 +96,8 @@ export const toolkitCheck: DoctorCheck = {
         ? { id: `toolkit.log.${key.split(".")[0]}`, status: "ok", summary: `${key} ${file} is writable` }
         : { id: `toolkit.log.${key.split(".")[0]}`, status: "warn", summary: `${key} ${file} cannot be written; failures will not be logged`, fix: `mkdir -p ${path.posix.dirname(ctx.host.hostPath(file))} (as root), or: actk config --set ${key}=PATH --in-place` });
     }
+    const launcher = runtimeLauncherResult(runningDistDir());
+    if (launcher) out.push(launcher);
     // The helper lives in the real host's /run and /proc: nothing to say about a simulated host.
     if (ctx.host.isRealHost) {
       const env = process.env.ACTK_RUNTIME_HELPER;
