@@ -144,12 +144,12 @@ static char *configured_candidates(void)
 		/* `runtimes=*` or `runtimes[[:space:]]*=*`, as launcher.sh's case does. */
 		if (strncmp(line, "runtimes", 8) == 0 &&
 		    (line[8] == '=' || (line[8] && isspace((unsigned char)line[8]) && strchr(line + 9, '=')))) {
-			char *open = strchr(line, '[');
-			char *close = open ? strchr(open + 1, ']') : NULL;
-			if (!close)
+			char *lb = strchr(line, '[');
+			char *rb = lb ? strchr(lb + 1, ']') : NULL;
+			if (!rb)
 				fail(3, "%s: runtimes must be written on one line (runtimes = [\"runc\"]). Fix: put the list on one line", path);
-			*close = 0;
-			found = str_cat(open + 1, "", "");
+			*rb = 0;
+			found = str_cat(lb + 1, "", "");
 			break;
 		}
 		line = end + 1;
