@@ -226,12 +226,13 @@ if (hasLauncher) {
  */
 function buildNativeLauncher(src, out) {
   if (process.env.ACTK_LAUNCHER === "sh") return { built: false, why: "ACTK_LAUNCHER=sh" };
-  const cc = process.env.CC || "cc";
+  // CC may carry flags of its own ("gcc -m64"), as make allows.
+  const [cc = "cc", ...ccFlags] = (process.env.CC || "cc").trim().split(/\s+/);
   const tmp = `${out}.tmp-${process.pid}`;
   const flags = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong", "-s"];
   let why = "";
   for (const link of [["-static"], []]) {
-    const r = spawnSync(cc, [...flags, ...link, "-o", tmp, src], { encoding: "utf8" });
+    const r = spawnSync(cc, [...ccFlags, ...flags, ...link, "-o", tmp, src], { encoding: "utf8" });
     if (r.error) return { built: false, why: `no C compiler (${cc}: ${r.error.code ?? r.error.message})` };
     if (r.status === 0) {
       chmodSync(tmp, 0o755);
