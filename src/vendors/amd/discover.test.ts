@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { ActkError } from "../../core/errors.js";
+import { ActkError, ExitCode } from "../../core/errors.js";
 import { HostRoot } from "../../host/host-root.js";
 import type { DeviceRequest } from "../../request/types.js";
 import { SimTree } from "../../sim/tree.js";
@@ -95,6 +95,7 @@ describe("AMD selection and edits", () => {
     assert.throws(() => selectAmd(request(["7"]), disc), (e: unknown) => {
       assert.ok(e instanceof ActkError);
       assert.match(e.message, /unknown AMD GPU 7; this host has GPUs: 0 \(0x/);
+      assert.equal(e.exitCode, ExitCode.host, "the host lacks it, as for NVIDIA");
       return true;
     });
   });

@@ -38,8 +38,9 @@ export function selectAmd(request: DeviceRequest, discovery: Discovery): VendorD
   }
   if (missing.length) {
     const have = discovery.devices.map((d) => `${d.index} (${d.uuid ?? "no unique id"})`).join(", ") || "none";
+    // The host lacks the device (exit 4), as for an unknown NVIDIA GPU: docs/exit-codes.md.
     throw new ActkError(`unknown AMD GPU ${missing.join(", ")}; this host has GPUs: ${have}`, {
-      place: "AMD_VISIBLE_DEVICES", exitCode: ExitCode.failed,
+      place: "AMD_VISIBLE_DEVICES", exitCode: ExitCode.host,
       fix: "ask for GPUs by index, by unique id (0x…), or all",
     });
   }

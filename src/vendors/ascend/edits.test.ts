@@ -58,7 +58,7 @@ describe("selectAscend", () => {
   test("an unknown NPU is an error listing the NPUs that exist", () => {
     assert.throws(() => selectAscend(request(["0", "9"]), disc), (e: unknown) => {
       assert.ok(e instanceof ActkError);
-      assert.equal(e.exitCode, ExitCode.failed);
+      assert.equal(e.exitCode, ExitCode.host, "the host lacks it, as for NVIDIA");
       assert.match(e.message, /unknown Ascend NPU 9; this host has NPUs: 0, 1, 2, 3/);
       return true;
     });

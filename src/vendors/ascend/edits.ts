@@ -92,8 +92,9 @@ export function selectAscend(request: DeviceRequest, discovery: Discovery): Vend
   if (missing.length) {
     const what = virtual ? "vNPU" : "NPU";
     const have = pool.map((d) => d.index).join(", ") || "none";
+    // The host lacks the device (exit 4), as for an unknown NVIDIA GPU: docs/exit-codes.md.
     throw new ActkError(`unknown Ascend ${what} ${missing.join(", ")}; this host has ${what}s: ${have}`, {
-      place: "ASCEND_VISIBLE_DEVICES", exitCode: ExitCode.failed,
+      place: "ASCEND_VISIBLE_DEVICES", exitCode: ExitCode.host,
       fix: `ask for ${what}s that exist (${virtual ? "/dev/vdavinci<N>" : "/dev/davinci<N>"} on the host)`,
     });
   }
