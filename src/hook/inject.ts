@@ -132,11 +132,16 @@ export function checkMountSource(m: Mount, container: Container): { source: stri
     }
   }
   const st = fs.statSync(real);
-  // Sockets (nvidia-persistenced, fabric manager) are world-writable by design: they carry no content.
-  if ((st.uid !== 0 && st.uid !== process.geteuid?.()) || (!st.isSocket() && (st.mode & 0o002) !== 0)) {
-    throw new ActkError(`mount source ${real} is not owned by root or is world-writable`, {
-      file: real, exitCode: ExitCode.failed, fix: `chown root ${real} && chmod o-w ${real}`,
-    });
+  // Whoever can change the source's content can change what every container gets: only root (or the
+  // hook's own user), never everyone, nor a group other than root's. Sockets (nvidia-persistenced,
+  // fabric manager) are writable by design: they carry no content.
+  const refuse = (what: string, fix: string): never => {
+    throw new ActkError(`mount source ${real} ${what}`, { file: real, exitCode: ExitCode.failed, fix });
+  };
+  if (st.uid !== 0 && st.uid !== process.geteuid?.()) refuse(`is owned by uid ${st.uid}, not root`, `chown root ${real}`);
+  if (!st.isSocket() && (st.mode & 0o002) !== 0) refuse("is world-writable", `chmod o-w ${real}`);
+  if (!st.isSocket() && (st.mode & 0o020) !== 0 && st.gid !== 0 && st.gid !== process.getegid?.()) {
+    refuse(`is writable by group ${st.gid}, not only by root`, `chmod g-w ${real}`);
   }
   return { source: real, directory: st.isDirectory() };
 }
