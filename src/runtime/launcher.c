@@ -164,13 +164,28 @@ static int is_candidate_sep(char c)
 	return c == ',' || c == ' ' || c == '\t' || c == '"' || c == '\'';
 }
 
+/*
+ * This program's own file: /proc/self/exe, else (no /proc mounted) argv[0] when it is a path,
+ * as launcher.sh has only $0. The real path, links resolved; NULL when neither is known.
+ */
+static char *own_path(const char *argv0)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		return str_cat(exe, "", "");
+	}
+	return argv0 && strchr(argv0, '/') ? realpath(argv0, NULL) : NULL;
+}
+
 /* The first candidate that is an executable regular file, as launcher.sh picks it. */
-static char *low_level_runtime(void)
+static char *low_level_runtime(const char *argv0)
 {
 	char *list = configured_candidates();
 	if (!list) list = str_cat(DEFAULT_CANDIDATES, "", "");
 	struct stat self;
-	int have_self = stat("/proc/self/exe", &self) == 0;
+	int have_self = stat("/proc/self/exe", &self) == 0 || (argv0 && strchr(argv0, '/') && stat(argv0, &self) == 0);
 	char tried[1024] = "";
 	size_t tl = 0;
 	for (char *c = list; *c;) {
@@ -258,10 +273,8 @@ static _Noreturn void run(const char *program, char **argv)
 /* A `create` that may ask for a device: launcher.sh takes it from the start, told the pre-filter matched. */
 static _Noreturn void hand_to_script(char **argv)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0) fail(4, "cannot find this program's own path (/proc/self/exe): %s. Fix: mount /proc", strerror(errno));
-	exe[n] = 0;
+	char *exe = own_path(argv[0]);
+	if (!exe) fail(4, "cannot find this program's own path (no /proc/self/exe, and argv[0] %s is not a path). Fix: mount /proc, or run actk-runtime by its path", argv[0]);
 	/* <dir>/bin/actk-runtime → <dir>/lib/actk-runtime.sh, the path launcher.sh then reports as its own. */
 	for (int up = 0; up < 2; up++) {
 		char *slash = strrchr(exe, '/');
@@ -289,7 +302,7 @@ int main(int argc, char **argv)
 	/* execve() with an empty argv is legal: give run() a slot for the runtime's argv[0]. */
 	static char *no_args[2];
 	if (argc < 1) argv = no_args;
-	char *runtime = low_level_runtime();
+	char *runtime = low_level_runtime(argv[0]);
 
 	/* The command: the first argument that is not a global flag or a global flag's value. */
 	const char *cmd = NULL, *bundle = NULL;

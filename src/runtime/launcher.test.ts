@@ -305,6 +305,33 @@ test("native launcher: without the sh launcher beside it, a device request fails
   assert.equal(existsSync(marker), true);
 });
 
+test("native launcher: without /proc it finds itself from argv[0], and still refuses itself as the runtime", (t) => {
+  if (process.geteuid?.() !== 0 || spawnSync("unshare", ["--version"]).status !== 0) {
+    t.skip("needs root and unshare (util-linux) to hide /proc");
+    return;
+  }
+  const s = sandbox(t, undefined, "native");
+  if (!s) return;
+  const b = bundle(s.dir, "b", ["NVIDIA_VISIBLE_DEVICES=0"]);
+  const prog = path.join(s.dir, "bin", "actk-runtime");
+  const noProc = (args: string[]): { status: number | null; stderr: string } => {
+    const r = spawnSync("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", 'umount -l /proc && exec "$@"', "sh", prog, ...args], {
+      encoding: "utf8", env: { PATH: "/usr/bin:/bin", ACTK_CONFIG_FILE: path.join(s.dir, "config.toml"), ACTK_JS: path.join(s.dir, "bin", "fake-node"), ACTK_RUNTIME_LIB: "/lib.mjs" },
+    });
+    return { status: r.status, stderr: r.stderr };
+  };
+  const r = noProc(["create", "--bundle", b, "c1"]);
+  assert.equal(r.status, 7, r.stderr);
+  assert.equal(readFileSync(path.join(s.dir, "node-calls"), "utf8").split("\n")[0]?.startsWith("prepare "), true, "the sh launcher ran the JS part");
+  // A link named like a runtime: only the same-file check (stat of argv[0] here) catches it.
+  const runc = path.join(s.dir, "bin", "runc");
+  symlinkSync(s.self, runc);
+  s.runtimes(`runtimes = ["${runc}"]`);
+  const loop = noProc(["state", "x"]);
+  assert.equal(loop.status, 3);
+  assert.match(loop.stderr, /names actk-runtime itself/);
+});
+
 test("the native launcher's marker list is launcher.sh's grep list", () => {
   const sh = [...readFileSync(launcher, "utf8").matchAll(/-e (\S+)/g)].map((m) => m[1]);
   const c = readFileSync(path.join(path.dirname(launcher), "launcher.c"), "utf8");
