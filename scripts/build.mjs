@@ -220,9 +220,11 @@ if (hasLauncher) {
 }
 
 /**
- * Compile the native launcher with $CC (default cc): static, so each call skips the dynamic
- * loader (≈0.3 ms), else dynamic when the C library has no static archive. ACTK_LAUNCHER=sh
- * skips it (a build for another architecture, or to measure the sh launcher).
+ * Compile the native launcher with $CC (default cc), statically only: each call skips the dynamic
+ * loader (≈0.3 ms), and the file runs on any Linux host of its architecture, whatever its C library
+ * (a dynamic one built here could fail every runtime call on a host with an older glibc). Without
+ * a static C library (libc6-dev has it) the sh launcher is used. ACTK_LAUNCHER=sh skips it (a build
+ * for another architecture, or to measure the sh launcher).
  */
 function buildNativeLauncher(src, out) {
   if (process.env.ACTK_LAUNCHER === "sh") return { built: false, why: "ACTK_LAUNCHER=sh" };
@@ -230,17 +232,16 @@ function buildNativeLauncher(src, out) {
   const [cc = "cc", ...ccFlags] = (process.env.CC || "cc").trim().split(/\s+/);
   const tmp = `${out}.tmp-${process.pid}`;
   const flags = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong", "-s"];
-  let why = "";
-  for (const link of [["-static"], []]) {
-    const r = spawnSync(cc, [...ccFlags, ...flags, ...link, "-o", tmp, src], { encoding: "utf8" });
-    if (r.error) return { built: false, why: `no C compiler (${cc}: ${r.error.code ?? r.error.message})` };
-    if (r.status === 0) {
-      chmodSync(tmp, 0o755);
-      renameSync(tmp, out);
-      return { built: true };
-    }
-    why = `${cc} failed: ${(r.stderr.split("\n").find((l) => /error/.test(l)) ?? r.stderr.split("\n")[0] ?? "").trim()}`;
+  let why;
+  const r = spawnSync(cc, [...ccFlags, ...flags, "-static", "-o", tmp, src], { encoding: "utf8" });
+  if (r.error) return { built: false, why: `no C compiler (${cc}: ${r.error.code ?? r.error.message})` };
+  if (r.status === 0) {
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, out);
+    return { built: true };
   }
   rmSync(tmp, { force: true });
+  const lines = r.stderr.split("\n");
+  why = `${cc} -static failed: ${(lines.find((l) => /error|cannot find/.test(l)) ?? lines[0] ?? "").trim()}`;
   return { built: false, why };
 }

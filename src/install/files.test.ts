@@ -88,7 +88,7 @@ test("an install takes the build's native launcher only when it is for this arch
   t.after(() => fs.rmSync(dist, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dist, "bin"));
   fs.mkdirSync(path.join(dist, "lib"));
-  fs.writeFileSync(path.join(dist, "lib", "actk-runtime.sh"), "#!/bin/sh\n# actk-runtime: an OCI runtime shim\n");
+  fs.writeFileSync(path.join(dist, "lib", "actk-runtime.sh"), "#!/bin/sh\n# actk-runtime: an OCI runtime shim\n", { mode: 0o755 });
   /** The first 20 bytes of an ELF file: 64-bit, little- or big-endian, machine m. */
   const elf = (m: number, big = false): Buffer => {
     const b = Buffer.alloc(64);
@@ -101,13 +101,24 @@ test("an install takes the build's native launcher only when it is for this arch
   };
   const write = (b: Buffer | string): void => fs.writeFileSync(path.join(dist, "bin", "actk-runtime"), b);
   write(elf(62));
-  assert.equal(runtimeLauncher(dist, "x64").kind, "native");
-  const other = runtimeLauncher(dist, "arm64");
+  assert.equal(runtimeLauncher(dist, "x64", "LE").kind, "native");
+  const other = runtimeLauncher(dist, "arm64", "LE");
   assert.equal(other.kind, "sh");
   assert.equal(other.bytes.toString(), "#!/bin/sh\n# actk-runtime: an OCI runtime shim\n");
   assert.equal(other.why, "the build's native launcher is for ELF machine 62, this host is arm64");
   write(elf(22, true));
-  assert.equal(runtimeLauncher(dist, "s390x").kind, "native");
+  assert.equal(runtimeLauncher(dist, "s390x", "BE").kind, "native");
+  assert.equal(runtimeLauncher(dist, "s390x", "LE").kind, "sh", "the byte order must match too");
+  write(elf(21, true));
+  assert.equal(runtimeLauncher(dist, "ppc64", "LE").kind, "sh", "ppc64 big-endian on ppc64le");
+  const elf32 = elf(62);
+  elf32[4] = 1;
+  write(elf32);
+  assert.equal(runtimeLauncher(dist, "x64", "LE").kind, "sh", "a 32-bit x86-64 (x32) file");
+  write(elf(62));
+  fs.chmodSync(path.join(dist, "lib", "actk-runtime.sh"), 0o644);
+  assert.throws(() => runtimeLauncher(dist, "x64", "LE"), /is the native launcher, but lib\/actk-runtime\.sh beside it is missing or not executable/);
+  fs.chmodSync(path.join(dist, "lib", "actk-runtime.sh"), 0o755);
   write("#!/bin/sh\n");
   assert.deepEqual(runtimeLauncher(dist, "arm64"), { bytes: Buffer.from("#!/bin/sh\n"), kind: "sh" });
   write(elf(62));

@@ -9,6 +9,7 @@
  * so no wrapper's shell runs on every runtime call.
  */
 import * as fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ActkError, ExitCode } from "../core/errors.js";
@@ -57,17 +58,25 @@ export function distFiles(distDir: string): SourceFile[] {
   return out;
 }
 
-/** ELF e_machine of each Node.js architecture actk can run on (a native launcher must match). */
-const elfMachines: Readonly<Record<string, number>> = { x64: 62, arm64: 183, ia32: 3, arm: 40, ppc64: 21, s390x: 22, riscv64: 243, loong64: 258 };
+/** ELF e_machine and class (1: 32-bit, 2: 64-bit) of each Node.js architecture (a native launcher must match). */
+const elfTargets: Readonly<Record<string, readonly [machine: number, elfClass: number]>> = {
+  x64: [62, 2], arm64: [183, 2], ia32: [3, 1], arm: [40, 1], ppc64: [21, 2], ppc: [20, 1], s390x: [22, 2], s390: [22, 1],
+  riscv64: [243, 2], loong64: [258, 2], mips: [8, 1], mipsel: [8, 1],
+};
 
-/** What a bin/actk-runtime file is: the native launcher for this architecture, one for another, or the sh launcher. */
+/** What a bin/actk-runtime file is: the native launcher for this machine, one for another, or the sh launcher. */
 export type LauncherFile = { kind: "native" } | { kind: "foreign"; machine: number } | { kind: "sh" };
 
-/** From the file's first 20 bytes at least (an ELF header's e_machine is at 18). */
-export function launcherFile(head: Buffer, arch: string = process.arch): LauncherFile {
+/**
+ * From the file's first 20 bytes at least (an ELF header: class at 4, byte order at 5, e_machine
+ * at 18). Native only when all three are this machine's: ppc64 is one e_machine for both byte orders.
+ */
+export function launcherFile(head: Buffer, arch: string = process.arch, endianness: "LE" | "BE" = os.endianness()): LauncherFile {
   if (head.subarray(0, 4).toString("latin1") !== "\x7fELF") return { kind: "sh" };
-  const machine = head.length >= 20 ? (head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18)) : -1;
-  return machine === elfMachines[arch] ? { kind: "native" } : { kind: "foreign", machine };
+  const big = head[5] === 2;
+  const machine = head.length >= 20 ? (big ? head.readUInt16BE(18) : head.readUInt16LE(18)) : -1;
+  const [want, elfClass] = elfTargets[arch] ?? [];
+  return machine === want && head[4] === elfClass && big === (endianness === "BE") ? { kind: "native" } : { kind: "foreign", machine };
 }
 
 /** The launcher an install puts at bin/actk-runtime (docs/runtime.md "The launcher"). */
@@ -83,18 +92,37 @@ export interface RuntimeLauncher {
  * else the sh launcher (lib/actk-runtime.sh), so a build made elsewhere never leaves engines a
  * program the kernel cannot run.
  */
-export function runtimeLauncher(distDir: string, arch: string = process.arch): RuntimeLauncher {
+export function runtimeLauncher(distDir: string, arch: string = process.arch, endianness: "LE" | "BE" = os.endianness()): RuntimeLauncher {
   const bytes = fs.readFileSync(path.join(distDir, "bin", "actk-runtime"));
-  const file = launcherFile(bytes, arch);
-  if (file.kind !== "foreign") return { bytes, kind: file.kind };
-  const { machine } = file;
+  const file = launcherFile(bytes, arch, endianness);
+  if (file.kind === "sh") return { bytes, kind: "sh" };
   const script = path.join(distDir, "lib", "actk-runtime.sh");
+  if (file.kind === "native") {
+    // It runs lib/actk-runtime.sh for every create that asks for a device: a build without it is not one to install.
+    if (!isExecutableFile(script)) {
+      throw new ActkError(`${distDir}/bin/actk-runtime is the native launcher, but lib/actk-runtime.sh beside it is missing or not executable`, {
+        place: "--source", exitCode: ExitCode.host, unchanged: true, fix: "run `npm run build` again (it writes both), or point --source at a complete build",
+      });
+    }
+    return { bytes, kind: "native" };
+  }
+  const { machine } = file;
   if (!fs.existsSync(script)) {
     throw new ActkError(`${distDir}/bin/actk-runtime is a native launcher for another architecture (ELF machine ${machine}, this host is ${arch}) and lib/actk-runtime.sh is missing`, {
       place: "--source", exitCode: ExitCode.host, unchanged: true, fix: "build actk on this architecture (npm run build), or with ACTK_LAUNCHER=sh",
     });
   }
   return { bytes: fs.readFileSync(script), kind: "sh", why: `the build's native launcher is for ELF machine ${machine}, this host is ${arch}` };
+}
+
+/** A regular file this process may execute. */
+export function isExecutableFile(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export interface Layout {

@@ -1,9 +1,9 @@
 /**
  * runc's command line, read just enough to find the sub-command, the bundle
  * and where runc itself logs. The arguments are never changed: actk-runtime
- * hands them to the low-level runtime as they came. src/runtime/launcher.sh
- * implements the same reading in sh; keep the two in step (args.test.ts runs
- * both over the same table).
+ * hands them to the low-level runtime as they came. src/runtime/launcher.sh and
+ * src/runtime/launcher.c implement the same reading in sh and in C; keep the three
+ * in step (launcher.test.ts runs each launcher over one table against this).
  */
 import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";

@@ -80,15 +80,32 @@ static int is_exec_file(const char *p, struct stat *st)
 	return stat(p, st) == 0 && S_ISREG(st->st_mode) && faccessat(AT_FDCWD, p, X_OK, AT_EACCESS) == 0;
 }
 
+/*
+ * An fd of p when it is a regular file, else -1. Checked with stat() first, as `[ -f ]` does, so a
+ * FIFO or a device there is never opened (opening one can have effects); then fstat() again, as
+ * the file may have been replaced between the two.
+ */
+static int open_regular(const char *p)
+{
+	struct stat st;
+	if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* The whole of a regular file, up to max bytes (NUL-terminated), or NULL. */
 static char *read_regular(const char *p, size_t max, size_t *len)
 {
-	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int fd = open_regular(p);
 	if (fd < 0) return NULL;
 	struct stat st;
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) goto out;
+	if (fstat(fd, &st) != 0) goto out;
 	cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
 	if (!(buf = malloc(cap))) goto out;
 	while (n < cap - 1) {
@@ -236,14 +253,10 @@ static const char *flag_name(const char *a)
 /* Whether the file at path holds one of the markers; any read error counts as no. */
 static int holds_marker(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int fd = open_regular(path);
 	if (fd < 0) return 0;
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return 0;
-	}
-	/* Chunks overlap by the longest marker less one byte, so a marker across two reads is seen. */
+	/* Chunks overlap by the longest marker less one byte, so a marker across two reads is seen
+	 * (launcher.test.ts checks that every marker is shorter than OVERLAP). */
 	enum { CHUNK = 64 * 1024, OVERLAP = 64 };
 	static char buf[CHUNK + OVERLAP];
 	size_t keep = 0;
@@ -262,11 +275,20 @@ static int holds_marker(const char *path)
 	return hit;
 }
 
-static _Noreturn void run(const char *program, char **argv)
+static _Noreturn void run(const char *program, char **argv, int argc)
 {
 	argv[0] = (char *)program;
 	execve(program, argv, environ);
 	int e = errno;
+	if (e == ENOEXEC) {
+		/* A script without a #! line: the shell runs it, as launcher.sh's `exec` would (POSIX). */
+		char **sh_argv = calloc((size_t)argc + 2, sizeof *sh_argv);
+		if (!sh_argv) fail(4, "out of memory");
+		sh_argv[0] = "sh";
+		for (int i = 0; i < argc; i++) sh_argv[i + 1] = argv[i];
+		execve("/bin/sh", sh_argv, environ);
+		e = errno;
+	}
 	fail(e == ENOENT ? 127 : 126, "cannot run %s: %s", program, strerror(e));
 }
 
@@ -284,14 +306,19 @@ static _Noreturn void hand_to_script(char **argv)
 	struct stat st;
 	if (!is_exec_file(script, &st))
 		fail(4, "%s is missing or not executable: the container asks for a device and only the sh launcher handles that. Fix: reinstall actk (actk install)", script);
-	/* The mode a program name carries (actk-runtime.cdi …) would be lost with the name: pass it on. */
+	/*
+	 * The pre-filter matched: ACTK_RUNTIME_PREFILTERED=1, or the mode this program's name carries
+	 * (actk-runtime.cdi …), which the sh launcher's own name no longer does. The sh launcher unsets
+	 * it, so the low-level runtime gets the environment this program got.
+	 */
+	const char *said = "1";
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
 	static const char *const modes[] = { "jit", "cdi", "legacy", "csv" };
 	for (size_t i = 0; i < sizeof modes / sizeof modes[0] && strncmp(base, "actk-runtime.", 13) == 0; i++) {
-		if (strcmp(base + 13, modes[i]) == 0 && setenv("ACTK_RUNTIME_ALIAS_MODE", modes[i], 1) != 0) fail(4, "out of memory");
+		if (strcmp(base + 13, modes[i]) == 0) said = modes[i];
 	}
-	if (setenv("ACTK_RUNTIME_PREFILTERED", "1", 1) != 0) fail(4, "out of memory");
+	if (setenv("ACTK_RUNTIME_PREFILTERED", said, 1) != 0) fail(4, "out of memory");
 	argv[0] = script;
 	execve(script, argv, environ);
 	fail(4, "cannot run %s: %s. Fix: reinstall actk (actk install)", script, strerror(errno));
@@ -336,9 +363,9 @@ int main(int argc, char **argv)
 			else if (!strncmp(f, "b=", 2) || !strncmp(f, "bundle=", 7)) bundle = strchr(f, '=') + 1;
 		}
 	}
-	if (!cmd || strcmp(cmd, "create") != 0 || expect) run(runtime, argv);
+	if (!cmd || strcmp(cmd, "create") != 0 || expect) run(runtime, argv, argc < 1 ? 1 : argc);
 
 	char *spec = str_cat(bundle && *bundle ? bundle : ".", "/config.json", "");
 	if (holds_marker(spec)) hand_to_script(argv);
-	run(runtime, argv);
+	run(runtime, argv, argc < 1 ? 1 : argc);
 }

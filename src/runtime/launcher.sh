@@ -146,9 +146,18 @@ done
 
 actk_spec=${actk_bundle:-.}/config.json
 # The native launcher (launcher.c) runs this script only for a create whose config.json its own
-# pre-filter matched, and says so: that needs no second look.
+# pre-filter matched, and says so (1, or the mode its program name carries: actk-runtime.cdi):
+# that needs no second look. Unset, so the low-level runtime gets the engine's environment.
 actk_prefiltered=${ACTK_RUNTIME_PREFILTERED:-}
 unset ACTK_RUNTIME_PREFILTERED
+# The program name's mode goes to the JS part (or the helper) as ACTK_RUNTIME_ALIAS_MODE, only.
+actk_alias=${ACTK_RUNTIME_ALIAS_MODE:-}
+case $actk_prefiltered in
+jit | cdi | legacy | csv)
+	actk_alias=$actk_prefiltered
+	actk_prefiltered=1
+	;;
+esac
 # busybox's grep starts in about half the time of GNU grep (no PCRE library to load; none at all when
 # static), and this runs for every container: use it when root owns it (docs/runtime.md "Speed").
 actk_grep="grep"
@@ -176,7 +185,7 @@ if [ -f "$actk_spec" ] && { [ "$actk_prefiltered" = 1 ] || $actk_grep -q -F \
 		actk_b=${actk_bundle:-.}
 		case $actk_b in /*) ;; *) actk_b=$PWD/$actk_b ;; esac
 		# Tab-separated, one line (src/runtime/helper-protocol.ts).
-		actk_req="actk-helper-1	$$	$actk_b	$0	$actk_runtime	$actk_debug	${ACTK_CONFIG_FILE:-}	${ACTK_HOST_ROOT:-}	${XDG_CONFIG_HOME:-}	${ACTK_RUNTIME_MODE:-}	${ACTK_RUNTIME_ALIAS_MODE:-}	${ACTK_RUNTIME_LDCACHE:-}	${ACTK_RUNTIME_LOG_FILE:-}"
+		actk_req="actk-helper-1	$$	$actk_b	$0	$actk_runtime	$actk_debug	${ACTK_CONFIG_FILE:-}	${ACTK_HOST_ROOT:-}	${XDG_CONFIG_HOME:-}	${ACTK_RUNTIME_MODE:-}	${actk_alias}	${ACTK_RUNTIME_LDCACHE:-}	${ACTK_RUNTIME_LOG_FILE:-}"
 		actk_nl='
 '
 		case $actk_req in
@@ -185,7 +194,7 @@ if [ -f "$actk_spec" ] && { [ "$actk_prefiltered" = 1 ] || $actk_grep -q -F \
 		esac
 		# A tab in any value would shift the fields and the helper drop the line (a full timeout's wait):
 		# every value above but $$ and actk_debug (this script's own) is checked here.
-		case ${actk_b}${0}${actk_runtime}${ACTK_CONFIG_FILE:-}${ACTK_HOST_ROOT:-}${XDG_CONFIG_HOME:-}${ACTK_RUNTIME_MODE:-}${ACTK_RUNTIME_ALIAS_MODE:-}${ACTK_RUNTIME_LDCACHE:-}${ACTK_RUNTIME_LOG_FILE:-} in
+		case ${actk_b}${0}${actk_runtime}${ACTK_CONFIG_FILE:-}${ACTK_HOST_ROOT:-}${XDG_CONFIG_HOME:-}${ACTK_RUNTIME_MODE:-}${actk_alias}${ACTK_RUNTIME_LDCACHE:-}${ACTK_RUNTIME_LOG_FILE:-} in
 		*"	"*) actk_answer=unsendable ;;
 		esac
 		if [ -z "$actk_answer" ]; then
@@ -253,6 +262,7 @@ if [ -f "$actk_spec" ] && { [ "$actk_prefiltered" = 1 ] || $actk_grep -q -F \
 	# The JS part edits config.json only; its stdout is never the engine's.
 	# shellcheck disable=SC2086 # actk_jsflags is a list of flags
 	ACTK_RUNTIME_STAGE=prepare ACTK_RUNTIME_SELF=$0 ACTK_LOW_LEVEL_RUNTIME=$actk_runtime ACTK_RUNTIME_HELPER_STATE=$actk_answer \
+		ACTK_RUNTIME_ALIAS_MODE=$actk_alias \
 		"$actk_js" $actk_jsflags "$actk_lib" "$@" </dev/null >/dev/null || exit $?
 fi
 

@@ -3,7 +3,7 @@
 // launcher.sh, and the native launcher (launcher.c) that does its work up to the pre-filter.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -238,15 +238,32 @@ for (const kind of kinds) {
     assert.deepEqual(added, []);
   });
 
-  test(name("never blocks on a config.json that is a FIFO, and passes it to the runtime"), (t) => {
+  test(name("never opens a config.json that is a FIFO, and passes the create to the runtime"), (t) => {
     const s = sandbox(t, undefined, kind);
     if (!s) return;
     const b = path.join(s.dir, "fifo-bundle");
     mkdirSync(b);
-    assert.equal(spawnSync("mkfifo", [path.join(b, "config.json")]).status, 0);
+    const fifo = path.join(b, "config.json");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    // A writer waiting on the FIFO: any open for reading (even a non-blocking one) would release it.
+    const writer = spawn("/bin/sh", ["-c", `echo x > '${fifo}' && : > '${s.dir}/writer-released'`], { stdio: "ignore" });
+    t.after(() => writer.kill("SIGKILL"));
     const r = s.run(["create", "--bundle", b, "c"]);
     assert.equal(r.status, 7);
     assert.deepEqual(r.nodeCalls, []);
+    spawnSync("sleep", ["0.2"]);
+    assert.equal(existsSync(path.join(s.dir, "writer-released")), false, "the FIFO was never opened");
+  });
+
+  test(name("runs a runtime that is a script without #! through /bin/sh, as exec in sh does"), (t) => {
+    const s = sandbox(t, undefined, kind);
+    if (!s) return;
+    const bare = path.join(s.dir, "bin", "bare-runc");
+    writeFileSync(bare, `echo "$@" > "${s.dir}/bare-args"\nexit 9\n`, { mode: 0o755 });
+    s.runtimes(`runtimes = ["${bare}"]`);
+    const r = s.run(["state", "x y"]);
+    assert.equal(r.status, 9, r.stderr);
+    assert.equal(readFileSync(path.join(s.dir, "bare-args"), "utf8"), "state x y\n");
   });
 }
 
@@ -279,8 +296,23 @@ test("native launcher: passes the mode of its program name (actk-runtime.cdi) on
   const script = path.join(path.dirname(path.dirname(s.self)), "lib", "actk-runtime.sh");
   assert.equal(jsEnv(cdi), `alias=cdi prefiltered=unset self=${script}`);
   assert.equal(jsEnv(cdi, { ACTK_RUNTIME_ALIAS_MODE: "legacy" }), `alias=cdi prefiltered=unset self=${script}`, "the name wins, as in the JS part");
-  assert.equal(jsEnv(undefined), `alias=unset prefiltered=unset self=${script}`);
+  // Empty reads as unset in the JS part (runtimeModeFor).
+  assert.equal(jsEnv(undefined), `alias= prefiltered=unset self=${script}`);
   assert.equal(jsEnv(undefined, { ACTK_RUNTIME_ALIAS_MODE: "jit" }), `alias=jit prefiltered=unset self=${script}`);
+
+  // The low-level runtime gets the engine's environment: neither variable of the hand-over.
+  const dumper = path.join(s.dir, "bin", "env-runc");
+  writeFileSync(dumper, `#!/bin/sh\nenv > "${s.dir}/runtime-env"\n`, { mode: 0o755 });
+  s.runtimes(`runtimes = ["${dumper}"]`);
+  assert.equal(s.run(["create", "--bundle", b, "c"], { program: cdi, env: { ACTK_JS: js } }).status, 0);
+  assert.doesNotMatch(readFileSync(path.join(s.dir, "runtime-env"), "utf8"), /^ACTK_RUNTIME_(ALIAS_MODE|PREFILTERED)=/m);
+});
+
+test("native launcher: every marker is shorter than the overlap of its reads (64 bytes)", () => {
+  const c = readFileSync(path.join(path.dirname(launcher), "launcher.c"), "utf8");
+  assert.match(c, /OVERLAP = 64 \}/);
+  const list = /static const char \*const markers\[\] = \{([^}]*)\};/.exec(c)?.[1] ?? "";
+  for (const m of list.matchAll(/"([^"]+)"/g)) assert.ok((m[1] ?? "").length < 64, m[1]);
 });
 
 test("native launcher: without the sh launcher beside it, a device request fails in one line and the runtime never runs", (t) => {

@@ -26,9 +26,11 @@ test("toolkit.runtime-launcher says which launcher a build's actk-runtime is, an
   fs.writeFileSync(program, elf);
   const alone = runtimeLauncherResult(dist, "x64");
   assert.equal(alone?.status, "fail");
-  assert.match(alone?.summary ?? "", /lib\/actk-runtime\.sh is missing: every create that asks for a device fails/);
+  assert.match(alone?.summary ?? "", /lib\/actk-runtime\.sh is missing or not executable: every create that asks for a device fails/);
 
-  fs.writeFileSync(path.join(dist, "lib", "actk-runtime.sh"), "#!/bin/sh\n");
+  fs.writeFileSync(path.join(dist, "lib", "actk-runtime.sh"), "#!/bin/sh\n", { mode: 0o644 });
+  assert.equal(runtimeLauncherResult(dist, "x64")?.status, "fail", "not executable: the native launcher cannot run it");
+  fs.chmodSync(path.join(dist, "lib", "actk-runtime.sh"), 0o755);
   assert.equal(runtimeLauncherResult(dist, "x64")?.status, "ok");
   const foreign = runtimeLauncherResult(dist, "arm64");
   assert.equal(foreign?.status, "fail");

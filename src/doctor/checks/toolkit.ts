@@ -8,7 +8,7 @@ import path from "node:path";
 import type { CheckResult, DoctorCheck } from "../check.js";
 import { defaultHelperDir } from "../../runtime/helper-protocol.js";
 import { runningHelper } from "../../runtime/helper-pid.js";
-import { launcherFile, runningDistDir } from "../../install/layout.js";
+import { isExecutableFile, launcherFile, runningDistDir } from "../../install/layout.js";
 
 /**
  * Which actk-runtime launcher engines run: the one in this actk's own dist (an install's copy,
@@ -38,11 +38,11 @@ export function runtimeLauncherResult(distDir: string, arch: string = process.ar
         fix: "build actk on this architecture (npm run build), or without the native launcher (ACTK_LAUNCHER=sh npm run build), and install again",
       };
     case "native":
-      return fs.existsSync(script)
+      return isExecutableFile(script)
         ? { id: "toolkit.runtime-launcher", status: "ok", summary: `${file} is the native launcher: no shell starts for containers that ask for no device` }
         : {
           id: "toolkit.runtime-launcher", status: "fail",
-          summary: `${file} is the native launcher, but ${script} is missing: every create that asks for a device fails`,
+          summary: `${file} is the native launcher, but ${script} is missing or not executable: every create that asks for a device fails`,
           fix: "install actk again (actk install), which copies lib/ with bin/",
         };
     case "sh":
