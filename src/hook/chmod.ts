@@ -1,12 +1,15 @@
 /**
  * `chmod --mode M --path P…`: permissions of files inside the rootfs (e.g. a
  * device directory). Paths are resolved in-root; a symlink is resolved to its
- * in-root target, so a link to a host path cannot be chmod'ed through.
+ * in-root target, so a link to a host path cannot be chmod'ed through, and the
+ * target is changed through its pinned directory, never by re-walking its path.
  */
 import * as fs from "node:fs";
 import { ActkError, ExitCode } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { assertNoSymlinks, checkContainerPath, resolveIn } from "./in-root.js";
+import path from "node:path";
+import { checkContainerPath, resolveIn } from "./in-root.js";
+import { PinnedDir } from "./pinned-dir.js";
 
 export function parseMode(text: string | undefined): number {
   if (text === undefined || text.trim() === "") {
@@ -26,17 +29,26 @@ export function chmodInRoot(view: string, modeText: string | undefined, paths: r
   for (const raw of paths) {
     const p = checkContainerPath(raw, "--path");
     const t = resolveIn(view, p);
-    let st: fs.Stats;
+    const what = `chmod ${p}`;
+    // The resolved path's directory, pinned (./pinned-dir.ts); the root itself has none.
+    const parent = t.inRoot === "/" ? "/" : path.posix.dirname(t.inRoot);
+    const name = t.inRoot === "/" ? undefined : path.posix.basename(t.inRoot);
+    let dir: PinnedDir;
     try {
-      st = fs.lstatSync(t.host);
-    } catch {
+      dir = PinnedDir.open(view, parent, { create: false, what });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       logger.debug("chmod: path missing, skipped", { path: p });
       continue;
     }
-    if ((st.mode & 0o7777) === mode) continue;
-    assertNoSymlinks(view, t.inRoot, `chmod ${p}`);
     try {
-      fs.chmodSync(t.host, mode);
+      const st = name === undefined ? fs.statSync(dir.at()) : dir.lstat(name);
+      if (!st) {
+        logger.debug("chmod: path missing, skipped", { path: p });
+        continue;
+      }
+      if ((st.mode & 0o7777) === mode) continue;
+      dir.chmod(name, mode, what);
       changed.push(t.inRoot);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EPERM") {
@@ -44,6 +56,8 @@ export function chmodInRoot(view: string, modeText: string | undefined, paths: r
         continue;
       }
       throw e;
+    } finally {
+      dir.close();
     }
   }
   return changed;

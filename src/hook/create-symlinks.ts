@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { assertNoSymlinks, checkContainerPath, mkdirInRoot } from "./in-root.js";
+import { checkContainerPath, resolveIn } from "./in-root.js";
+import { withPinnedDir } from "./pinned-dir.js";
 
 export interface LinkSpec {
   target: string;
@@ -37,31 +38,29 @@ export function createSymlinks(view: string, specs: readonly string[], logger: L
     if (seen.has(link)) continue;
     seen.add(link);
     const what = `create-symlinks ${link}`;
-    const dir = mkdirInRoot(view, path.posix.dirname(link), what);
-    const inRoot = path.posix.join(dir.inRoot, path.posix.basename(link));
-    const host = view + inRoot;
-    let existing: fs.Stats | undefined;
-    try {
-      existing = fs.lstatSync(host);
-    } catch {
-      existing = undefined;
-    }
-    if (existing?.isSymbolicLink() && fs.readlinkSync(host) === target) {
+    const parent = resolveIn(view, path.posix.dirname(link));
+    const name = path.posix.basename(link);
+    const inRoot = path.posix.join(parent.inRoot, name);
+    const made = withPinnedDir(view, parent.inRoot, { create: true, what }, (dir) => {
+      const existing = dir.lstat(name);
+      if (existing?.isSymbolicLink() && fs.readlinkSync(dir.at(name)) === target) return false;
+      if (existing?.isDirectory()) {
+        throw new ActkError(`${what}: ${inRoot} is a directory in the container`, { place: inRoot, exitCode: ExitCode.failed, fix: "the image has a directory where the link belongs" });
+      }
+      const tmp = `${name}.actk-${process.pid}`;
+      fs.rmSync(dir.at(tmp), { force: true });
+      fs.symlinkSync(target, dir.at(tmp));
+      try {
+        fs.renameSync(dir.at(tmp), dir.at(name));
+      } catch (e) {
+        fs.rmSync(dir.at(tmp), { force: true });
+        throw e;
+      }
+      return true;
+    });
+    if (!made) {
       logger.debug("symlink already present", { link: inRoot, target });
       continue;
-    }
-    if (existing?.isDirectory()) {
-      throw new ActkError(`${what}: ${inRoot} is a directory in the container`, { place: inRoot, exitCode: ExitCode.failed, fix: "the image has a directory where the link belongs" });
-    }
-    assertNoSymlinks(view, dir.inRoot, what);
-    const tmp = `${host}.actk-${process.pid}`;
-    fs.rmSync(tmp, { force: true });
-    fs.symlinkSync(target, tmp);
-    try {
-      fs.renameSync(tmp, host);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw e;
     }
     logger.info("created symlink", { link: inRoot, target });
     created.push(inRoot);

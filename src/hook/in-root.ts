@@ -1,17 +1,18 @@
 /**
  * File operations inside a container rootfs from a privileged process.
- * Every path is resolved with resolveInRoot (symlinks re-rooted, `..` clamped),
- * directories are created one component at a time without following links,
- * and the result is re-checked for symlinks just before use. The container's
- * own processes are not running yet at prestart/createContainer, which is what
- * keeps the window between check and use closed in practice; docs/security.md
- * says what remains.
+ * Every path is resolved with resolveInRoot (symlinks re-rooted, `..` clamped);
+ * then the directory that is written in is opened one component at a time
+ * without following links (./pinned-dir.ts), and the write names only a final
+ * component inside that open directory: a symlink swapped into the path after
+ * the check fails the walk or is never reached. docs/security.md says what
+ * remains (mknod and mount run as programs, by path, and are re-checked).
  */
 import * as fs from "node:fs";
 import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { isWithin, resolveRelativeToRoot } from "../host/path-in-root.js";
+import { withPinnedDir } from "./pinned-dir.js";
 
 /** A path inside the rootfs: as the container sees it, and where the hook reaches it. */
 export interface InRootPath {
@@ -75,87 +76,58 @@ export function assertNoSymlinks(view: string, inRoot: string, what: string): vo
  */
 export function mkdirInRoot(view: string, p: string, what: string): InRootPath {
   const target = resolveIn(view, p);
-  let cur = view;
-  for (const comp of target.inRoot.split("/").filter(Boolean)) {
-    cur = path.join(cur, comp);
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.lstatSync(cur);
-    } catch {
-      st = undefined;
-    }
-    if (!st) {
-      try {
-        fs.mkdirSync(cur, { mode: 0o755 });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      }
-      st = fs.lstatSync(cur);
-    }
-    if (st.isSymbolicLink()) assertNoSymlinks(view, target.inRoot, what);
-    if (!st.isDirectory()) {
-      throw new ActkError(`${what}: ${cur.slice(view.length)} exists in the container and is not a directory`, {
-        place: target.inRoot, exitCode: ExitCode.failed, fix: "the image has a file where a directory is needed",
-      });
-    }
-  }
+  withPinnedDir(view, target.inRoot, { create: true, what }, () => undefined);
   return target;
 }
 
 /**
- * Writes a file inside the rootfs atomically. The parent is created in-root;
- * a symlink at the final name is replaced (rename never follows it), so a
- * planted link cannot redirect the write.
+ * Writes a file inside the rootfs atomically. The parent is created in-root and
+ * pinned; a symlink at the final name is replaced (rename never follows it), so
+ * a planted link cannot redirect the write.
  */
 export function writeFileInRoot(view: string, p: string, data: string, mode: number, what: string): InRootPath {
-  const dir = mkdirInRoot(view, path.posix.dirname(p), what);
-  const inRoot = path.posix.join(dir.inRoot, path.posix.basename(p));
-  const host = view + inRoot;
-  assertNoSymlinks(view, dir.inRoot, what);
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.lstatSync(host);
-  } catch {
-    st = undefined;
-  }
-  if (st?.isSymbolicLink()) fs.unlinkSync(host);
-  else if (st && !st.isFile()) {
-    throw new ActkError(`${what}: ${inRoot} exists in the container and is not a regular file`, { place: inRoot, exitCode: ExitCode.failed });
-  }
-  // A container's files: not worth a disk flush on the start path (a crash ends the container too).
-  writeFileAtomic(host, data, { mode, durable: false });
-  return { inRoot, host };
+  const parent = resolveIn(view, path.posix.dirname(p));
+  const name = path.posix.basename(p);
+  const inRoot = path.posix.join(parent.inRoot, name);
+  withPinnedDir(view, parent.inRoot, { create: true, what }, (dir) => {
+    const st = dir.lstat(name);
+    if (st?.isSymbolicLink()) fs.unlinkSync(dir.at(name));
+    else if (st && !st.isFile()) {
+      throw new ActkError(`${what}: ${inRoot} exists in the container and is not a regular file`, { place: inRoot, exitCode: ExitCode.failed });
+    }
+    // A container's files: not worth a disk flush on the start path (a crash ends the container too).
+    writeFileAtomic(dir.at(name), data, { mode, durable: false });
+  });
+  return { inRoot, host: view + inRoot };
 }
 
 /**
  * Makes sure a mount target exists: a directory for a directory source, an
- * empty file otherwise. Returns the resolved path (re-checked for symlinks).
+ * empty file otherwise (created in its pinned parent). Returns the resolved path.
  */
 export function ensureMountTarget(view: string, p: string, directory: boolean, what: string): InRootPath {
-  if (directory) {
-    const t = mkdirInRoot(view, p, what);
-    assertNoSymlinks(view, t.inRoot, what);
-    return t;
-  }
+  if (directory) return mkdirInRoot(view, p, what);
   const parent = mkdirInRoot(view, path.posix.dirname(p), what);
+  // The final name is followed in-root: an image's link at the target (libcuda.so.1 -> …) is mounted over its target.
   const t = resolveIn(view, path.posix.join(parent.inRoot, path.posix.basename(p)));
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.lstatSync(t.host);
-  } catch {
-    st = undefined;
-  }
-  if (!st) {
-    try {
-      fs.closeSync(fs.openSync(t.host, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, 0o644));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  const name = path.posix.basename(t.inRoot);
+  withPinnedDir(view, path.posix.dirname(t.inRoot), { create: true, what }, (dir) => {
+    if (!dir.lstat(name)) {
+      try {
+        fs.closeSync(fs.openSync(dir.at(name), fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, 0o644));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
     }
-    st = fs.lstatSync(t.host);
-  }
-  if (st.isDirectory()) {
-    throw new ActkError(`${what}: ${t.inRoot} is a directory in the container but the source is a file`, { place: t.inRoot, exitCode: ExitCode.failed });
-  }
-  assertNoSymlinks(view, t.inRoot, what);
+    const st = dir.lstat(name);
+    if (st?.isDirectory()) {
+      throw new ActkError(`${what}: ${t.inRoot} is a directory in the container but the source is a file`, { place: t.inRoot, exitCode: ExitCode.failed });
+    }
+    if (!st || st.isSymbolicLink()) {
+      throw new ActkError(`${what}: ${t.inRoot} changed while it was being prepared (a symlink appeared at ${t.inRoot})`, {
+        place: t.inRoot, exitCode: ExitCode.failed, fix: "refusing to continue; the image or another process is racing the hook",
+      });
+    }
+  });
   return t;
 }
