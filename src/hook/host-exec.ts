@@ -78,13 +78,17 @@ export interface RunResult {
 }
 
 /** Runs `program` (absolute) with the minimal env; throws ActkError naming `step` when it fails. */
-export function runHost(step: string, program: string, args: readonly string[], opts: { allowFail?: boolean } = {}): RunResult {
+/**
+ * Runs a host program (found and checked by hostProgram) with exactly childEnv() and cwd /.
+ * `fds` become the child's fds 3, 4, … (a pinned directory for it to act in).
+ */
+export function runHost(step: string, program: string, args: readonly string[], opts: { allowFail?: boolean; fds?: readonly number[] } = {}): RunResult {
   if (!path.isAbsolute(program)) throw new ActkError(`${step}: program path ${program} is not absolute`, { exitCode: ExitCode.internal });
   const r = spawnSync(program, args, {
     env: childEnv(),
     cwd: "/",
     encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", ...(opts.fds ?? [])],
     timeout: 60_000,
   });
   const res: RunResult = { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };

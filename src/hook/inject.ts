@@ -18,6 +18,7 @@ import type { Container } from "./container.js";
 import { allowDevice, cgroupV2Error, findDeviceCgroup, parseMountinfo } from "./device-cgroup.js";
 import { hostProgram, runHost } from "./host-exec.js";
 import { assertNoSymlinks, checkContainerPath, ensureMountTarget, mkdirInRoot, resolveIn } from "./in-root.js";
+import { withPinnedDir } from "./pinned-dir.js";
 
 /** Thrown for a failed injection step; the message starts with the step. */
 export function stepError(step: string, e: unknown): ActkError {
@@ -82,38 +83,36 @@ function mountNamespace(container: Container, step: string): string {
   return container.mountNs;
 }
 
-function inNamespace(container: Container, tools: InjectTools, step: string, program: string, args: string[]): void {
-  runHost(step, tools.nsenter, [`--mount=${mountNamespace(container, step)}`, "--", program, ...args]);
+function inNamespace(container: Container, tools: InjectTools, step: string, program: string, args: string[], fds?: readonly number[]): void {
+  runHost(step, tools.nsenter, [`--mount=${mountNamespace(container, step)}`, "--", program, ...args], { fds });
 }
 
 export function createDeviceNode(container: Container, tools: InjectTools, n: NodeSpec, logger: Logger): void {
   const step = `mknod ${n.path}`;
   const parent = mkdirInRoot(container.view, path.posix.dirname(n.path), step);
   const t = resolveIn(container.view, path.posix.join(parent.inRoot, path.posix.basename(n.path)), false);
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.lstatSync(t.host);
-  } catch {
-    st = undefined;
-  }
-  if (st) {
-    const same = (n.type === "c" ? st.isCharacterDevice() : st.isBlockDevice()) &&
-      devMajor(st.rdev) === n.major && devMinor(st.rdev) === n.minor;
-    if (!same) {
-      throw new ActkError(`${step}: ${t.inRoot} already exists in the container and is not device ${n.major}:${n.minor}`, {
-        place: t.inRoot, exitCode: ExitCode.failed, fix: "remove it from the image",
-      });
+  const name = path.posix.basename(t.inRoot);
+  withPinnedDir(container.view, parent.inRoot, { create: true, what: step }, (dir) => {
+    const st = dir.lstat(name);
+    if (st) {
+      const same = (n.type === "c" ? st.isCharacterDevice() : st.isBlockDevice()) &&
+        devMajor(st.rdev) === n.major && devMinor(st.rdev) === n.minor;
+      if (!same) {
+        throw new ActkError(`${step}: ${t.inRoot} already exists in the container and is not device ${n.major}:${n.minor}`, {
+          place: t.inRoot, exitCode: ExitCode.failed, fix: "remove it from the image",
+        });
+      }
+      logger.debug("device node already present", { path: t.inRoot });
+    } else {
+      // mknod gets the pinned directory as its fd 3: the node lands there, whatever its path has become since.
+      inNamespace(container, tools, step, tools.mknod, ["-m", n.mode.toString(8).padStart(4, "0"), `/proc/self/fd/3/${name}`, n.type, String(n.major), String(n.minor)], [dir.fd]);
     }
-    logger.debug("device node already present", { path: t.inRoot });
-  } else {
-    assertNoSymlinks(container.view, parent.inRoot, step);
-    inNamespace(container, tools, step, tools.mknod, ["-m", n.mode.toString(8).padStart(4, "0"), container.rootfs + t.inRoot, n.type, String(n.major), String(n.minor)]);
-  }
-  const made = fs.lstatSync(t.host);
-  if (made.isSymbolicLink() || !(made.isCharacterDevice() || made.isBlockDevice())) {
-    throw new ActkError(`${step}: ${t.inRoot} is not the device node just created`, { exitCode: ExitCode.failed });
-  }
-  if (n.uid !== undefined || n.gid !== undefined) fs.lchownSync(t.host, n.uid ?? made.uid, n.gid ?? made.gid);
+    const made = dir.lstat(name);
+    if (!made || made.isSymbolicLink() || !(made.isCharacterDevice() || made.isBlockDevice())) {
+      throw new ActkError(`${step}: ${t.inRoot} is not the device node just created`, { exitCode: ExitCode.failed });
+    }
+    if (n.uid !== undefined || n.gid !== undefined) fs.lchownSync(dir.at(name), n.uid ?? made.uid, n.gid ?? made.gid);
+  });
 }
 
 /** Mount sources must be host files outside the container, owned by root (or us), not writable by others. */
@@ -155,6 +154,8 @@ export function bindMount(container: Container, tools: InjectTools, m: Mount, lo
   const { source, directory } = checkMountSource(m, container);
   const t = ensureMountTarget(container.view, containerPath, directory, `mount ${containerPath}`);
   const target = container.rootfs + t.inRoot;
+  // mount(8) walks the path itself: check it once more just before (docs/security.md says what remains).
+  assertNoSymlinks(container.view, t.inRoot, `mount ${containerPath}`);
   // One mount(8) call: bind, then remount ro/nosuid/nodev, then make it private (util-linux >= 2.27).
   inNamespace(container, tools, "mount", tools.mount, ["--no-canonicalize", "--make-private", "-o", "bind,ro,nosuid,nodev", source, target]);
   // Re-check: the mount must be at the resolved target, read-only and not shared with the host.

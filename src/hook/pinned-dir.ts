@@ -17,7 +17,8 @@ const O_PATH = 0o10000000;
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 
 export class PinnedDir {
-  private constructor(private readonly fd: number, readonly inRoot: string) {}
+  /** fd: the open directory (for a child process that should act in it: pass it, name `/proc/self/fd/N/<name>`). */
+  private constructor(readonly fd: number, readonly inRoot: string) {}
 
   /**
    * Opens in-root directory `inRoot` (already resolved, see resolveIn) of root `view`, component by
