@@ -1,7 +1,7 @@
 /** Finding and running the engine programs used for verification (containerd, dockerd). */
-import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
+import { isExecutableFile } from "../core/executable.js";
 
 const extraDirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
@@ -9,13 +9,7 @@ const extraDirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
 export function findProgram(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   for (const dir of [...(env.PATH ?? "").split(":").filter(Boolean), ...extraDirs]) {
     const p = path.join(dir, name);
-    try {
-      if (!statSync(p).isFile()) continue;
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
+    if (isExecutableFile(p)) return p;
   }
   return undefined;
 }

@@ -12,7 +12,7 @@ import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { isWithin, resolveRelativeToRoot } from "../host/path-in-root.js";
-import { withPinnedDir } from "./pinned-dir.js";
+import { changedError, withPinnedDir } from "./pinned-dir.js";
 
 /** A path inside the rootfs: as the container sees it, and where the hook reaches it. */
 export interface InRootPath {
@@ -62,11 +62,7 @@ export function assertNoSymlinks(view: string, inRoot: string, what: string): vo
     } catch {
       return; // missing from here on: nothing left to follow
     }
-    if (st.isSymbolicLink()) {
-      throw new ActkError(`${what}: ${inRoot} changed while it was being prepared (a symlink appeared at ${cur.slice(view.length) || "/"})`, {
-        place: inRoot, exitCode: ExitCode.failed, fix: "refusing to continue; the image or another process is racing the hook",
-      });
-    }
+    if (st.isSymbolicLink()) throw changedError(what, inRoot, cur.slice(view.length));
   }
 }
 
@@ -123,11 +119,7 @@ export function ensureMountTarget(view: string, p: string, directory: boolean, w
     if (st?.isDirectory()) {
       throw new ActkError(`${what}: ${t.inRoot} is a directory in the container but the source is a file`, { place: t.inRoot, exitCode: ExitCode.failed });
     }
-    if (!st || st.isSymbolicLink()) {
-      throw new ActkError(`${what}: ${t.inRoot} changed while it was being prepared (a symlink appeared at ${t.inRoot})`, {
-        place: t.inRoot, exitCode: ExitCode.failed, fix: "refusing to continue; the image or another process is racing the hook",
-      });
-    }
+    if (!st || st.isSymbolicLink()) throw changedError(what, t.inRoot, t.inRoot);
   });
   return t;
 }

@@ -67,7 +67,7 @@ export class PinnedDir {
   chmod(name: string | undefined, mode: number, what: string): void {
     const fd = name === undefined ? fs.openSync(this.at(), O_PATH) : fs.openSync(this.at(name), O_PATH | O_NOFOLLOW);
     try {
-      if (fs.fstatSync(fd).isSymbolicLink()) throw changed(what, `${this.inRoot}/${name}`, `${this.inRoot}/${name}`);
+      if (fs.fstatSync(fd).isSymbolicLink()) throw changedError(what, `${this.inRoot}/${name}`, `${this.inRoot}/${name}`);
       fs.chmodSync(`/proc/self/fd/${fd}`, mode);
     } finally {
       fs.closeSync(fd);
@@ -104,10 +104,10 @@ function openComponent(parent: number, comp: string, at: string, inRoot: string,
         }
         continue;
       }
-      if (code === "ELOOP") throw changed(opts.what, inRoot, at);
+      if (code === "ELOOP") throw changedError(opts.what, inRoot, at);
       if (code === "ENOTDIR") {
         // A symlink fails O_NOFOLLOW with ELOOP, or with ENOTDIR when O_DIRECTORY is checked first.
-        if (fs.lstatSync(p).isSymbolicLink()) throw changed(opts.what, inRoot, at);
+        if (fs.lstatSync(p).isSymbolicLink()) throw changedError(opts.what, inRoot, at);
         throw new ActkError(`${opts.what}: ${at} exists in the container and is not a directory`, {
           place: inRoot, exitCode: ExitCode.failed, fix: "the image has a file where a directory is needed",
         });
@@ -117,8 +117,8 @@ function openComponent(parent: number, comp: string, at: string, inRoot: string,
   }
 }
 
-/** The error for a path that is not (or no longer) what it was resolved as. */
-function changed(what: string, inRoot: string, at: string): ActkError {
+/** The error for a path that is not (or no longer) what it was resolved as: a symlink appeared at `at`. */
+export function changedError(what: string, inRoot: string, at: string): ActkError {
   return new ActkError(`${what}: ${inRoot} changed while it was being prepared (a symlink appeared at ${at || "/"})`, {
     place: inRoot, exitCode: ExitCode.failed, fix: "refusing to continue; the image or another process is racing the hook",
   });

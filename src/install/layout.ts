@@ -13,6 +13,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ActkError, ExitCode } from "../core/errors.js";
+import { isExecutableFile } from "../core/executable.js";
+import { elfFitsArch, elfMachine } from "../host/elf-target.js";
 
 export const programs = ["actk", "actk-hook", "actk-runtime"] as const;
 
@@ -58,12 +60,6 @@ export function distFiles(distDir: string): SourceFile[] {
   return out;
 }
 
-/** ELF e_machine and class (1: 32-bit, 2: 64-bit) of each Node.js architecture (a native launcher must match). */
-const elfTargets: Readonly<Record<string, readonly [machine: number, elfClass: number]>> = {
-  x64: [62, 2], arm64: [183, 2], ia32: [3, 1], arm: [40, 1], ppc64: [21, 2], ppc: [20, 1], s390x: [22, 2], s390: [22, 1],
-  riscv64: [243, 2], loong64: [258, 2], mips: [8, 1], mipsel: [8, 1],
-};
-
 /** What a bin/actk-runtime file is: the native launcher for this machine, one for another, or the sh launcher. */
 export type LauncherFile = { kind: "native" } | { kind: "foreign"; machine: number } | { kind: "sh" };
 
@@ -73,10 +69,7 @@ export type LauncherFile = { kind: "native" } | { kind: "foreign"; machine: numb
  */
 export function launcherFile(head: Buffer, arch: string = process.arch, endianness: "LE" | "BE" = os.endianness()): LauncherFile {
   if (head.subarray(0, 4).toString("latin1") !== "\x7fELF") return { kind: "sh" };
-  const big = head[5] === 2;
-  const machine = head.length >= 20 ? (big ? head.readUInt16BE(18) : head.readUInt16LE(18)) : -1;
-  const [want, elfClass] = elfTargets[arch] ?? [];
-  return machine === want && head[4] === elfClass && big === (endianness === "BE") ? { kind: "native" } : { kind: "foreign", machine };
+  return elfFitsArch(head, arch, endianness) ? { kind: "native" } : { kind: "foreign", machine: elfMachine(head) };
 }
 
 /** The launcher an install puts at bin/actk-runtime (docs/runtime.md "The launcher"). */
@@ -113,16 +106,6 @@ export function runtimeLauncher(distDir: string, arch: string = process.arch, en
     });
   }
   return { bytes: fs.readFileSync(script), kind: "sh", why: `the build's native launcher is for ELF machine ${machine}, this host is ${arch}` };
-}
-
-/** A regular file this process may execute. */
-export function isExecutableFile(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 export interface Layout {

@@ -6,21 +6,12 @@
  * itself (same file, or any actk-runtime* name) is refused: it would loop.
  * The sh launcher does the same lookup; keep them in step.
  */
-import { accessSync, constants, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { ActkError, ExitCode } from "../core/errors.js";
+import { isExecutableFile } from "../core/executable.js";
 
 export const fallbackDirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-
-function isExecutableFile(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function sameFile(a: string, b: string): boolean {
   try {

@@ -8,7 +8,8 @@ import path from "node:path";
 import type { CheckResult, DoctorCheck } from "../check.js";
 import { defaultHelperDir } from "../../runtime/helper-protocol.js";
 import { runningHelper } from "../../runtime/helper-pid.js";
-import { isExecutableFile, launcherFile, runningDistDir } from "../../install/layout.js";
+import { isExecutableFile } from "../../core/executable.js";
+import { launcherFile, runningDistDir } from "../../install/layout.js";
 
 /**
  * Which actk-runtime launcher engines run: the one in this actk's own dist (an install's copy,

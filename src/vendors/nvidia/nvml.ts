@@ -18,6 +18,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { ActkError, ExitCode } from "../../core/errors.js";
 import type { HostRoot } from "../../host/host-root.js";
+import { elfFitsArch, elfMachine, elfTargets } from "../../host/elf-target.js";
 import { is64Bit, type LdCacheEntry } from "../../host/ldcache.js";
 import type { Discovery } from "../vendor.js";
 import { readHostLdCache } from "./libraries.js";
@@ -162,8 +163,6 @@ export const requiredSymbols: readonly string[] = [
   "nvmlDeviceGetGpuInstanceId", "nvmlDeviceGetComputeInstanceId", "nvmlDeviceGetAttributes_v2", "nvmlDeviceGetGpuInstanceProfileInfo",
 ];
 
-const EM_BY_ARCH: Record<string, number> = { x64: 62, arm64: 183, ppc64: 21 };
-
 /**
  * Why `file` cannot be NVML for this process, read from its ELF64 header and
  * section table without loading it; undefined when every symbol in `symbols`
@@ -186,8 +185,8 @@ export function missingSymbols(file: string, symbols: readonly string[]): string
     const h = read(0, 64);
     if (h.readUInt32BE(0) !== 0x7f454c46) return "not an ELF file";
     if (h[4] !== 2 || h[5] !== 1) return "not a 64-bit little-endian ELF object";
-    const machine = h.readUInt16LE(18);
-    if (EM_BY_ARCH[process.arch] !== undefined && machine !== EM_BY_ARCH[process.arch]) return `built for ELF machine ${machine}, not this ${process.arch} host`;
+    const machine = elfMachine(h);
+    if (elfTargets[process.arch] !== undefined && !elfFitsArch(h)) return `built for ELF machine ${machine}, not this ${process.arch} host`;
     const shoff = Number(h.readBigUInt64LE(0x28));
     const shentsize = h.readUInt16LE(0x3a);
     const shnum = h.readUInt16LE(0x3c);
