@@ -1,7 +1,7 @@
 // Bundles each entry point into one ESM file so start-up never walks node_modules.
 import { build } from "esbuild";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, existsSync, copyFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, copyFileSync } from "node:fs";
+import { compileNativeLauncher } from "./native-launcher.mjs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -219,29 +219,8 @@ if (hasLauncher) {
   }
 }
 
-/**
- * Compile the native launcher with $CC (default cc), statically only: each call skips the dynamic
- * loader (≈0.3 ms), and the file runs on any Linux host of its architecture, whatever its C library
- * (a dynamic one built here could fail every runtime call on a host with an older glibc). Without
- * a static C library (libc6-dev has it) the sh launcher is used. ACTK_LAUNCHER=sh skips it (a build
- * for another architecture, or to measure the sh launcher).
- */
+/** The native launcher (scripts/native-launcher.mjs), unless ACTK_LAUNCHER=sh (a build for another architecture, or to measure the sh launcher). */
 function buildNativeLauncher(src, out) {
   if (process.env.ACTK_LAUNCHER === "sh") return { built: false, why: "ACTK_LAUNCHER=sh" };
-  // CC may carry flags of its own ("gcc -m64"), as make allows.
-  const [cc = "cc", ...ccFlags] = (process.env.CC || "cc").trim().split(/\s+/);
-  const tmp = `${out}.tmp-${process.pid}`;
-  const flags = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong", "-s"];
-  let why;
-  const r = spawnSync(cc, [...ccFlags, ...flags, "-static", "-o", tmp, src], { encoding: "utf8" });
-  if (r.error) return { built: false, why: `no C compiler (${cc}: ${r.error.code ?? r.error.message})` };
-  if (r.status === 0) {
-    chmodSync(tmp, 0o755);
-    renameSync(tmp, out);
-    return { built: true };
-  }
-  rmSync(tmp, { force: true });
-  const lines = r.stderr.split("\n");
-  why = `${cc} -static failed: ${(lines.find((l) => /error|cannot find/.test(l)) ?? lines[0] ?? "").trim()}`;
-  return { built: false, why };
+  return compileNativeLauncher(src, out);
 }

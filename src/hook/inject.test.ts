@@ -26,6 +26,21 @@ function scene(t: TestContext): { container: Container; rootfs: string; host: st
 
 const mount = (hostPath: string): { hostPath: string; containerPath: string } => ({ hostPath, containerPath: "/usr/lib/libcuda.so.1" });
 
+/** The scene's host driver file, at `mode` (chmod: the umask does not apply). */
+function driverFile(s: { host: string }, mode: number): string {
+  const lib = path.join(s.host, "libcuda.so.1");
+  fs.writeFileSync(lib, "driver\n");
+  fs.chmodSync(lib, mode);
+  return lib;
+}
+
+/** Whether the test can give files to other ids (root); skips it otherwise. */
+function asRoot(t: TestContext, why: string): boolean {
+  if (process.geteuid?.() === 0) return true;
+  t.skip(`needs root to ${why}`);
+  return false;
+}
+
 test("(6) a mount source inside the rootfs is refused, also when a host path links into it", (t) => {
   const s = scene(t);
   const inImage = path.join(s.rootfs, "usr", "lib", "libcuda.so.1");
@@ -38,23 +53,16 @@ test("(6) a mount source inside the rootfs is refused, also when a host path lin
 
 test("(6) a world-writable mount source is refused; the same file at 0644 is accepted", (t) => {
   const s = scene(t);
-  const lib = path.join(s.host, "libcuda.so.1");
-  fs.writeFileSync(lib, "driver\n");
-  fs.chmodSync(lib, 0o666);
+  const lib = driverFile(s, 0o666);
   assert.throws(() => checkMountSource(mount(lib), s.container), /libcuda\.so\.1 is world-writable/);
   fs.chmodSync(lib, 0o644);
   assert.deepEqual(checkMountSource(mount(lib), s.container), { source: lib, directory: false });
 });
 
 test("(6) a mount source a group other than root's can write is refused; root's group may", (t) => {
-  if (process.geteuid?.() !== 0) {
-    t.skip("needs root to give a file to another group");
-    return;
-  }
+  if (!asRoot(t, "give a file to another group")) return;
   const s = scene(t);
-  const lib = path.join(s.host, "libcuda.so.1");
-  fs.writeFileSync(lib, "driver\n");
-  fs.chmodSync(lib, 0o664);
+  const lib = driverFile(s, 0o664);
   fs.chownSync(lib, 0, 65534);
   assert.throws(() => checkMountSource(mount(lib), s.container), /libcuda\.so\.1 is writable by group 65534, not only by root.*/);
   fs.chmodSync(lib, 0o644);
@@ -65,10 +73,7 @@ test("(6) a mount source a group other than root's can write is refused; root's 
 });
 
 test("(6) a mount source owned by another user than root and the hook is refused", (t) => {
-  if (process.geteuid?.() !== 0) {
-    t.skip("needs root to give a file to another user");
-    return;
-  }
+  if (!asRoot(t, "give a file to another user")) return;
   const s = scene(t);
   const dir = path.join(s.host, "lib");
   fs.mkdirSync(dir, { mode: 0o755 });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
+import { launcherFile } from "../../../src/install/layout.js";
 
 /** Directories searched after PATH; test runners often start with a PATH without the sbin dirs. */
 const extraDirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -77,7 +78,7 @@ export const distBin = (name: "actk" | "actk-runtime" | "actk-hook"): string =>
   path.join(process.env.ACTK_E2E_DIST ?? path.join(repoRoot, "dist"), "bin", name);
 
 /** Whether the build's actk-runtime is the native launcher (an ELF file), which runs distShLauncher() for requests. */
-export const nativeLauncherBuilt = (): boolean => readFileSync(distBin("actk-runtime")).subarray(0, 4).toString("latin1") === "\x7fELF";
+export const nativeLauncherBuilt = (): boolean => launcherFile(readFileSync(distBin("actk-runtime")).subarray(0, 64)).kind === "native";
 
 /** The build's sh launcher: lib/actk-runtime.sh beside the bin/ of distBin. */
 export const distShLauncher = (): string => path.join(path.dirname(path.dirname(distBin("actk-runtime"))), "lib", "actk-runtime.sh");
